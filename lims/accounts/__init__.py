@@ -1,0 +1,1 @@
+"""Accounts: the facility's users."""

@@ -1,0 +1,1 @@
+"""Comments on datasets and files."""

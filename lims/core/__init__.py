@@ -1,0 +1,1 @@
+"""Shared bases: the permission seam, storage, model mixins."""

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.conf import settings
+
+
+class CoreConfig(AppConfig):
+    name = "lims.core"
+    label = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        # The embedded broker is a folder; it must exist before the first message is sent.
+        options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+        from pathlib import Path
+
+        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+            if key in options:
+                Path(options[key]).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,73 @@
+"""Where instrument files, previews and thumbnails are stored.
+
+The default backend is the local file system under ``MEDIA_ROOT``. Other backends (object
+storage through django-storages, say) are configured with ``LIMS_STORAGE_BACKEND``; code reads
+files through :func:`local_copy`, never through ``.path``, so that it works on both.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePath
+
+from django.core.files.storage import FileSystemStorage, Storage
+
+_UNSAFE = re.compile(r"[^\w.\- ()+,@=]+", re.UNICODE)
+MAX_NAME_LENGTH = 200
+
+
+def safe_filename(name: str) -> str:
+    """A file name that is safe to store: no directories, no control or shell characters.
+
+    Keeps the extension (readers need it) and as much of the original as it can;
+    ``../../etc/passwd`` becomes ``passwd`` and an empty result becomes ``file``.
+    """
+    name = unicodedata.normalize("NFC", name).replace("\\", "/")
+    name = PurePath(name).name
+    name = _UNSAFE.sub("_", name).strip(" .")
+    name = re.sub(r"_+", "_", name)
+    if not name or name in {".", ".."}:
+        name = "file"
+    if len(name) > MAX_NAME_LENGTH:
+        stem, dot, ext = name.rpartition(".")
+        ext = ext[:20] if dot else ""
+        name = (stem if dot else name)[: MAX_NAME_LENGTH - len(ext) - 1] + (
+            f".{ext}" if ext else ""
+        )
+    return name
+
+
+class InstrumentStorage(FileSystemStorage):
+    """Local storage that never overwrites (a clashing name gets a random suffix) and keeps
+    names as the instrument wrote them, spaces included, as far as they are safe."""
+
+    def get_valid_name(self, name: str) -> str:
+        return safe_filename(name)
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        directory, _, base = name.rpartition("/")
+        base = safe_filename(base)
+        return super().get_available_name(f"{directory}/{base}" if directory else base, max_length)
+
+
+@contextmanager
+def local_copy(storage: Storage, name: str) -> Iterator[Path]:
+    """Yield a local path for a stored file: the file itself on local storage, else a temp copy."""
+    try:
+        local_path: str | None = storage.path(name)
+    except NotImplementedError:
+        local_path = None
+    if local_path is not None:
+        yield Path(local_path)
+        return
+    suffix = PurePath(name).suffix
+    with tempfile.TemporaryDirectory(prefix="lims-") as tmp:
+        target = Path(tmp) / (PurePath(name).name or f"file{suffix}")
+        with storage.open(name, "rb") as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+        yield target

@@ -1,0 +1,1 @@
+"""Datasets: groups of instrument files inside a project."""

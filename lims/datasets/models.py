@@ -1,0 +1,87 @@
+"""Datasets: a titled group of instrument files inside a project."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from lims.core.permissions import Visibility, dataset_filter, project_edit_filter
+
+if TYPE_CHECKING:
+    from lims.core.permissions import AnyUser
+
+
+class Tag(models.Model):
+    """A free keyword attached to datasets ("graphene", "in situ heating")."""
+
+    name = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DatasetQuerySet(models.QuerySet["Dataset"]):
+    def visible_to(self, user: AnyUser | None) -> DatasetQuerySet:
+        """The datasets ``user`` may see (see :mod:`lims.core.permissions`)."""
+        return self.filter(dataset_filter(user))
+
+    def editable_by(self, user: AnyUser | None) -> DatasetQuerySet:
+        """The datasets ``user`` may upload files into."""
+        return self.filter(project_edit_filter(user, prefix="project__"))
+
+
+class Dataset(models.Model):
+    """A group of instrument files from one session, sample or experiment.
+
+    Its ``visibility`` overrides the project's when set; blank means "as the project".
+    ``uid`` is the stable public identifier used in URLs and citations.
+    """
+
+    uid = models.UUIDField("identifier", default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="datasets"
+    )
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    visibility = models.CharField(
+        max_length=10,
+        choices=[("", "As the project"), *Visibility.choices],
+        blank=True,
+        default="",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="datasets")
+    license = models.CharField(
+        max_length=100, blank=True, help_text="An SPDX identifier such as CC-BY-4.0."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="datasets_created"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = DatasetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "title"], name="unique_dataset_title")
+        ]
+        indexes = [models.Index(fields=["project", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("datasets:detail", kwargs={"uid": self.uid})
+
+    @property
+    def effective_visibility(self) -> str:
+        """The visibility that applies: the dataset's own, or else the project's."""
+        return self.visibility or self.project.visibility

@@ -1,0 +1,1 @@
+"""Instrument files, their companions, previews and extraction runs."""

@@ -1,0 +1,205 @@
+"""Instrument files, their companions and previews, and the history of their extraction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from lims.core.permissions import dataset_filter, project_edit_filter
+
+if TYPE_CHECKING:
+    from lims.core.permissions import AnyUser
+
+
+class ExtractionStatus(models.TextChoices):
+    """Where a file stands in extraction; it follows the file's latest run."""
+
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    UNSUPPORTED = "unsupported", "Unsupported format"
+
+
+def _file_upload_to(instance: InstrumentFile, filename: str) -> str:
+    return f"files/{instance.dataset.uid}/{instance.uid}/{filename}"
+
+
+def _companion_upload_to(instance: CompanionFile, filename: str) -> str:
+    # Beside the primary file: readers find a .emi's .ser files by name in the same folder.
+    return f"files/{instance.parent.dataset.uid}/{instance.parent.uid}/{filename}"
+
+
+def _preview_upload_to(instance: models.Model, filename: str) -> str:
+    file_uid = instance.uid if isinstance(instance, InstrumentFile) else instance.file.uid
+    return f"previews/{str(file_uid)[:2]}/{file_uid}/{filename}"
+
+
+class InstrumentFileQuerySet(models.QuerySet["InstrumentFile"]):
+    def visible_to(self, user: AnyUser | None) -> InstrumentFileQuerySet:
+        """The files ``user`` may see: those of the datasets they may see."""
+        return self.filter(dataset_filter(user, prefix="dataset__"))
+
+    def editable_by(self, user: AnyUser | None) -> InstrumentFileQuerySet:
+        """The files ``user`` may change (contributor or more in the project)."""
+        return self.filter(project_edit_filter(user, prefix="dataset__project__"))
+
+
+class InstrumentFile(models.Model):
+    """One logical instrument file in a dataset, with what extraction learned from it.
+
+    A TIA ``.emi`` with its ``.ser`` data files, or an ``.rpl`` with its ``.raw``, is one
+    InstrumentFile (the ``.emi``/``.rpl``) with :class:`CompanionFile` rows. The bytes live
+    in ``stored_file``, or, for files registered in place on a facility share, at
+    ``external_path``. ``metadata`` is the normalized summary (the same keys for every vendor,
+    searchable), ``signals`` the per-signal records, ``original_metadata`` the vendor's full tree.
+    """
+
+    uid = models.UUIDField("identifier", default=uuid.uuid4, unique=True, editable=False)
+    dataset = models.ForeignKey("datasets.Dataset", on_delete=models.CASCADE, related_name="files")
+    original_name = models.CharField(max_length=255)
+    stored_file = models.FileField(upload_to=_file_upload_to, max_length=500, blank=True)
+    external_path = models.CharField(
+        max_length=1000, blank=True, help_text="Absolute path of a file registered in place."
+    )
+    size = models.BigIntegerField(help_text="Bytes, companions included.")
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    reader = models.CharField(max_length=100, blank=True, help_text="RosettaSciIO reader.")
+    format_label = models.CharField(
+        "type", max_length=100, blank=True, help_text='e.g. "digitalmicrograph/dm3".'
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="files_uploaded"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=12,
+        choices=ExtractionStatus.choices,
+        default=ExtractionStatus.PENDING,
+        db_index=True,
+    )
+    status_message = models.TextField(blank=True)
+    extractor_version = models.CharField(max_length=40, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    signals = models.JSONField(default=list, blank=True)
+    original_metadata = models.JSONField(default=dict, blank=True)
+    acquired_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    instrument = models.ForeignKey(
+        "instruments.Instrument",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="files",
+    )
+    preview = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
+    thumbnail = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
+
+    objects = InstrumentFileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["original_name", "id"]
+        indexes = [
+            models.Index(fields=["dataset", "original_name"]),
+            models.Index(fields=["dataset", "sha256"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("files:detail", kwargs={"uid": self.uid})
+
+    @property
+    def in_place(self) -> bool:
+        """Was this file registered where it lies instead of copied into storage?"""
+        return bool(self.external_path)
+
+
+class CompanionFile(models.Model):
+    """A data file that belongs to an InstrumentFile: a TIA ``_1.ser``, an ``.rpl``'s ``.raw``."""
+
+    parent = models.ForeignKey(InstrumentFile, on_delete=models.CASCADE, related_name="companions")
+    original_name = models.CharField(max_length=255)
+    stored_file = models.FileField(upload_to=_companion_upload_to, max_length=500, blank=True)
+    external_path = models.CharField(max_length=1000, blank=True)
+    size = models.BigIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["original_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "original_name"], name="unique_companion_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SignalPreview(models.Model):
+    """The rendered preview and thumbnail of one signal of a file (a Velox file has ten)."""
+
+    file = models.ForeignKey(InstrumentFile, on_delete=models.CASCADE, related_name="previews")
+    signal_index = models.PositiveIntegerField()
+    title = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=40, blank=True)
+    image = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
+    thumbnail = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["file", "signal_index"]
+        constraints = [
+            models.UniqueConstraint(fields=["file", "signal_index"], name="one_preview_per_signal")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file} [{self.signal_index}] {self.title}"
+
+
+class RunStatus(models.TextChoices):
+    """The state of one extraction attempt."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    UNSUPPORTED = "unsupported", "Unsupported format"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class ExtractionRun(models.Model):
+    """One attempt to extract a file's metadata and previews: the file's "extraction events"."""
+
+    file = models.ForeignKey(InstrumentFile, on_delete=models.CASCADE, related_name="runs")
+    task_id = models.CharField(max_length=64, blank=True, db_index=True)
+    extractor_name = models.CharField(max_length=100, blank=True)
+    extractor_version = models.CharField(max_length=40, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    message = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        get_latest_by = "queued_at"
+
+    def __str__(self) -> str:
+        return f"{self.file} run {self.pk} ({self.status})"
+
+    @property
+    def duration_s(self) -> float | None:
+        """Seconds from start to finish, when both are known."""
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None

@@ -1,0 +1,1 @@
+"""Instruments: the facility's microscopes, recognized from file metadata."""

@@ -1,0 +1,1 @@
+"""Projects: the facility's "spaces", with members and roles."""

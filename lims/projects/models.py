@@ -1,0 +1,77 @@
+"""Projects (the facility's "spaces") and their members."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from lims.core.permissions import Role, Visibility, project_edit_filter, project_filter
+
+if TYPE_CHECKING:
+    from lims.core.permissions import AnyUser
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def visible_to(self, user: AnyUser | None) -> ProjectQuerySet:
+        """The projects ``user`` may see (see :mod:`lims.core.permissions`)."""
+        return self.filter(project_filter(user))
+
+    def editable_by(self, user: AnyUser | None) -> ProjectQuerySet:
+        """The projects ``user`` may add datasets and files to."""
+        return self.filter(project_edit_filter(user))
+
+
+class Project(models.Model):
+    """A facility "space": a research project with members, holding datasets.
+
+    ``visibility`` is the default for its datasets, and decides who sees the project itself.
+    New projects are private.
+    """
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="projects_created"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
+    )
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:detail", kwargs={"slug": self.slug})
+
+
+class Membership(models.Model):
+    """A user's role in a project: viewer, contributor or manager."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.VIEWER)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="one_membership_per_user")
+        ]
+        ordering = ["project", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.get_role_display().lower()} of {self.project}"

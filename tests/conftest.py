@@ -1,0 +1,111 @@
+"""Shared fixtures: real services, isolated storage, and the permission personas."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.factories import (
+    DatasetFactory,
+    FacilityManagerFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = Path(os.environ.get("LIMS_SAMPLE_DIR", REPO_ROOT.parent / "shared" / "microscopy"))
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), 2
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once, saying what is missing, when PostgreSQL or Redis is not there."""
+    missing = []
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith("postgres"):
+        missing.append(f"DATABASE_URL must point at PostgreSQL (it is {database_url!r})")
+    elif not _reachable(database_url, 5432):
+        missing.append(f"PostgreSQL is not answering at {database_url}")
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if broker.startswith("redis") and not _reachable(broker, 6379):
+        missing.append(f"Redis is not answering at {broker}")
+    if missing:
+        pytest.exit(
+            "The test suite needs its services:\n  - "
+            + "\n  - ".join(missing)
+            + "\nStart them (see README.md, 'Running the tests') or run `bash .ci/run`.",
+            returncode=3,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path: Path) -> Path:
+    """Every test stores its files in a folder of its own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:
+    # The production hasher is slow on purpose; the tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def samples() -> Path:
+    """The shared folder of real instrument files (read-only: copy before writing next to it)."""
+    if not SAMPLES.is_dir():
+        pytest.fail(f"The shared sample folder is missing: {SAMPLES}")
+    return SAMPLES
+
+
+@dataclass
+class Personas:
+    """The people every permission test speaks of, around one private project."""
+
+    anonymous: object
+    outsider: object
+    viewer: object
+    contributor: object
+    manager: object
+    facility_manager: object
+    project: object
+    dataset: object
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    from django.contrib.auth.models import AnonymousUser
+
+    manager = UserFactory(username="margaret")
+    project = ProjectFactory(created_by=manager, slug="graphene")
+    MembershipFactory(project=project, user=manager, role="manager")
+    viewer = UserFactory(username="victor")
+    MembershipFactory(project=project, user=viewer, role="viewer")
+    contributor = UserFactory(username="carla")
+    MembershipFactory(project=project, user=contributor, role="contributor")
+    return Personas(
+        anonymous=AnonymousUser(),
+        outsider=UserFactory(username="oscar"),
+        viewer=viewer,
+        contributor=contributor,
+        manager=manager,
+        facility_manager=FacilityManagerFactory(username="fiona"),
+        project=project,
+        dataset=DatasetFactory(project=project, created_by=contributor),
+    )

@@ -1,0 +1,151 @@
+"""factory_boy factories for every model."""
+
+from __future__ import annotations
+
+import hashlib
+
+import factory
+from django.core.files.base import ContentFile
+
+from lims.accounts.models import User
+from lims.comments.models import Comment
+from lims.core.permissions import Role, Visibility
+from lims.datasets.models import Dataset, Tag
+from lims.files.models import (
+    CompanionFile,
+    ExtractionRun,
+    InstrumentFile,
+    RunStatus,
+    SignalPreview,
+)
+from lims.instruments.models import Instrument
+from lims.projects.models import Membership, Project
+
+PASSWORD = "correct horse battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@facility.example.org")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password(PASSWORD)
+
+
+class FacilityManagerFactory(UserFactory):
+    is_staff = True
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    name = factory.Sequence(lambda n: f"Project {n}")
+    slug = factory.Sequence(lambda n: f"project-{n}")
+    description = "A facility project."
+    visibility = Visibility.PRIVATE
+    created_by = factory.SubFactory(UserFactory)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.VIEWER
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"tag{n}")
+
+
+class DatasetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Dataset
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Session {n}")
+    description = "Images of the sample."
+    created_by = factory.LazyAttribute(lambda d: d.project.created_by)
+
+
+class InstrumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Instrument
+
+    name = factory.Sequence(lambda n: f"Titan {n}")
+    vendor = "Thermo Fisher"
+    model = "Titan Themis"
+    location = "Room B12"
+    match_patterns = factory.LazyAttribute(lambda i: [i.name])
+
+
+def _bytes(n: int) -> bytes:
+    return f"instrument file {n}\n".encode() * 10
+
+
+class InstrumentFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InstrumentFile
+        exclude = ["content"]
+
+    dataset = factory.SubFactory(DatasetFactory)
+    content = factory.Sequence(_bytes)
+    original_name = factory.Sequence(lambda n: f"image_{n}.dm3")
+    stored_file = factory.LazyAttribute(lambda f: ContentFile(f.content, name=f.original_name))
+    size = factory.LazyAttribute(lambda f: len(f.content))
+    sha256 = factory.LazyAttribute(lambda f: hashlib.sha256(f.content).hexdigest())
+    uploaded_by = factory.LazyAttribute(lambda f: f.dataset.created_by)
+    format_label = "digitalmicrograph/dm3"
+    reader = "DigitalMicrograph"
+
+
+class CompanionFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompanionFile
+        exclude = ["content"]
+
+    parent = factory.SubFactory(InstrumentFileFactory, original_name="series.emi")
+    content = factory.Sequence(_bytes)
+    original_name = factory.Sequence(lambda n: f"series_{n + 1}.ser")
+    stored_file = factory.LazyAttribute(lambda f: ContentFile(f.content, name=f.original_name))
+    size = factory.LazyAttribute(lambda f: len(f.content))
+    sha256 = factory.LazyAttribute(lambda f: hashlib.sha256(f.content).hexdigest())
+
+
+class SignalPreviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SignalPreview
+
+    file = factory.SubFactory(InstrumentFileFactory)
+    signal_index = factory.Sequence(lambda n: n)
+    title = "HAADF"
+    kind = "image"
+
+
+class ExtractionRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExtractionRun
+
+    file = factory.SubFactory(InstrumentFileFactory)
+    extractor_name = "lims-extraction"
+    extractor_version = "1.0.0"
+    status = RunStatus.QUEUED
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    dataset = factory.SubFactory(DatasetFactory)
+    author = factory.LazyAttribute(lambda c: c.dataset.created_by)
+    body = "Nice lattice fringes."
