@@ -109,3 +109,5 @@ def personas(db) -> Personas:
         project=project,
         dataset=DatasetFactory(project=project, created_by=contributor),
     )
+
+pytest_plugins = ["tests.worker"]

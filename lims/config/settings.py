@@ -206,6 +206,30 @@ CELERY_TIMEZONE = TIME_ZONE
 LIMS_EXTRACTION_TIMEOUT_S = env_int("LIMS_EXTRACTION_TIMEOUT_S", 900)
 LIMS_EXTRACTION_MEMORY_MB = env_int("LIMS_EXTRACTION_MEMORY_MB", 4096)
 
+# Two queues: "extraction" for the heavy per-file work, "default" for light work (fan-out of
+# re-extractions, clean-up), so a burst of big files never blocks the rest. Workers on any
+# number of hosts consume them (see docs/ingest.md).
+CELERY_TASK_ROUTES = {
+    "lims.files.tasks.extract_file": {"queue": "extraction"},
+    "lims.files.tasks.*": {"queue": "default"},
+}
+# The extraction child process is stopped after LIMS_EXTRACTION_TIMEOUT_S; the task gets a
+# little more for storing the results, then a hard kill.
+LIMS_EXTRACTION_SOFT_TIME_LIMIT_S = LIMS_EXTRACTION_TIMEOUT_S + 120
+LIMS_EXTRACTION_HARD_TIME_LIMIT_S = LIMS_EXTRACTION_TIMEOUT_S + 180
+CELERY_TASK_SOFT_TIME_LIMIT = 300
+CELERY_TASK_TIME_LIMIT = 360
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # An unacknowledged message (its worker was killed) goes back to the queue after this
+    # long; it must exceed the longest task, or a slow task would be delivered twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int(
+            "LIMS_BROKER_VISIBILITY_TIMEOUT_S", max(3600, 2 * LIMS_EXTRACTION_HARD_TIME_LIMIT_S)
+        ),
+        "unacked_restore_interval": env_int("LIMS_BROKER_RESTORE_INTERVAL_S", 10),
+        "unacked_restore_throttle": 1,
+    }
+
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from lims.core import views as core_views
@@ -17,6 +17,8 @@ urlpatterns = [
     path("healthz", core_views.health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("lims.api.urls")),
+    path("files/", include("lims.files.urls")),
 ]
 # Media files are never served directly: downloads and previews go through views that ask
 # the permission seam first.

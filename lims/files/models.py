@@ -203,3 +203,53 @@ class ExtractionRun(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class UploadStatus(models.TextChoices):
+    """Where a chunked upload stands."""
+
+    RECEIVING = "receiving", "Receiving"
+    COMPLETE = "complete", "Complete"
+    ABORTED = "aborted", "Aborted"
+
+
+class UploadSession(models.Model):
+    """A resumable, chunked upload of one file into a dataset.
+
+    The client announces the name and size (and, optionally, the SHA-256), sends the bytes in
+    chunks at increasing offsets, asks for ``received`` to resume after an interruption, and
+    completes the session, which verifies the size and checksum and ingests the file. The bytes
+    collect in a partial file next to storage (see :mod:`lims.files.uploads`).
+    """
+
+    uid = models.UUIDField("identifier", default=uuid.uuid4, unique=True, editable=False)
+    dataset = models.ForeignKey(
+        "datasets.Dataset", on_delete=models.CASCADE, related_name="upload_sessions"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upload_sessions"
+    )
+    filename = models.CharField(max_length=255)
+    size = models.BigIntegerField(help_text="Announced size in bytes.")
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, help_text="Announced.")
+    received = models.BigIntegerField(default=0, help_text="Bytes received so far.")
+    status = models.CharField(
+        max_length=10, choices=UploadStatus.choices, default=UploadStatus.RECEIVING
+    )
+    file = models.ForeignKey(
+        InstrumentFile,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The file this upload became.",
+    )
+    duplicate = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.received}/{self.size})"

@@ -1,20 +1,62 @@
-"""Writes to instrument files: registering bytes that enter the LIMS."""
+"""Writes to instrument files: registering bytes that enter the LIMS, and their extraction.
+
+Ingest stores a file safely first (:func:`file_ingest`), then queues its extraction
+(:func:`extraction_queue`); a Celery worker runs :func:`extraction_run_execute`, which reads the
+file through storage in a child process and writes the results back, unless a newer run has
+been requested meanwhile. Every attempt is an :class:`~lims.files.models.ExtractionRun`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Sequence
+import logging
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from lims.accounts.models import User
-from lims.core.storage import safe_filename
+from lims.core.storage import local_copy, safe_filename
 from lims.datasets.models import Dataset
-from lims.files.models import CompanionFile, InstrumentFile
+from lims.files.models import (
+    CompanionFile,
+    ExtractionRun,
+    ExtractionStatus,
+    InstrumentFile,
+    RunStatus,
+    SignalPreview,
+)
+
+log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
+#: A run whose worker was lost this many times (killed, out of memory) is given up.
+MAX_ATTEMPTS = 3
+FINISHED_RUN_STATUSES = (
+    RunStatus.DONE,
+    RunStatus.FAILED,
+    RunStatus.UNSUPPORTED,
+    RunStatus.SUPERSEDED,
+)
+_RESULT_STATUS = {
+    "ok": (ExtractionStatus.DONE, RunStatus.DONE),
+    "failed": (ExtractionStatus.FAILED, RunStatus.FAILED),
+    "unsupported": (ExtractionStatus.UNSUPPORTED, RunStatus.UNSUPPORTED),
+}
+
+
+class StorageUnavailable(OSError):
+    """A file's bytes cannot be reached right now (a share unmounted, storage down): retry."""
 
 
 def digest(content: File) -> tuple[str, int]:
@@ -40,6 +82,14 @@ def digest_path(path: Path) -> tuple[str, int]:
     return sha.hexdigest(), size
 
 
+def _known_digest(content: File, sha256: str | None) -> tuple[str, int]:
+    # The streaming upload handler hashed the bytes as they arrived: don't read them twice.
+    sha256 = sha256 or getattr(content, "sha256", None)
+    if sha256 and content.size is not None:
+        return sha256, int(content.size)
+    return digest(content)
+
+
 @transaction.atomic
 def file_register(
     *,
@@ -49,12 +99,14 @@ def file_register(
     content: File | None = None,
     external_path: Path | None = None,
     companions: Sequence[tuple[str, File | Path]] = (),
+    sha256: str | None = None,
 ) -> InstrumentFile:
     """Record a new instrument file in ``dataset``: stored from ``content``, or in place.
 
     Exactly one of ``content`` (bytes copied into storage) and ``external_path`` (a file on a
     facility share, registered where it lies) is given. ``companions`` are the data files that
-    belong to it, as (name, content or path) pairs, stored the same way.
+    belong to it, as (name, content or path) pairs, stored the same way. ``sha256``, when the
+    caller already knows it, saves reading the content again.
     """
     if (content is None) == (external_path is None):
         raise ValueError("Give either content or external_path.")
@@ -62,11 +114,15 @@ def file_register(
         dataset=dataset, original_name=safe_filename(name), uploaded_by=uploaded_by
     )
     if content is not None:
-        instrument_file.sha256, instrument_file.size = digest(content)
+        instrument_file.sha256, instrument_file.size = _known_digest(content, sha256)
+        # A temporary upload is moved (renamed) into local storage, not copied.
         instrument_file.stored_file.save(instrument_file.original_name, content, save=False)
     else:
         assert external_path is not None
-        instrument_file.sha256, instrument_file.size = digest_path(external_path)
+        if sha256:
+            instrument_file.sha256, instrument_file.size = sha256, external_path.stat().st_size
+        else:
+            instrument_file.sha256, instrument_file.size = digest_path(external_path)
         instrument_file.external_path = str(external_path.resolve())
     instrument_file.save()
     for companion_name, companion in companions:
@@ -75,16 +131,546 @@ def file_register(
 
 
 @transaction.atomic
-def companion_add(*, parent: InstrumentFile, name: str, content: File | Path) -> CompanionFile:
+def companion_add(
+    *, parent: InstrumentFile, name: str, content: File | Path, sha256: str | None = None
+) -> CompanionFile:
     """Attach a companion data file (a ``.ser``, a ``.raw``) to an instrument file."""
     companion = CompanionFile(parent=parent, original_name=safe_filename(name))
     if isinstance(content, Path):
-        companion.sha256, companion.size = digest_path(content)
+        if sha256:
+            companion.sha256, companion.size = sha256, content.stat().st_size
+        else:
+            companion.sha256, companion.size = digest_path(content)
         companion.external_path = str(content.resolve())
     else:
-        companion.sha256, companion.size = digest(content)
+        companion.sha256, companion.size = _known_digest(content, sha256)
         companion.stored_file.save(companion.original_name, content, save=False)
     companion.save()
     InstrumentFile.objects.filter(pk=parent.pk).update(size=parent.size + companion.size)
     parent.size += companion.size
     return companion
+
+
+# --- Ingest ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What became of bytes that entered the LIMS.
+
+    ``file`` is the logical file they belong to: a new one (``created``), an existing one with
+    the same SHA-256 (``duplicate``: nothing was stored), or an existing ``.emi``/``.rpl`` the
+    bytes were attached to as ``companion``.
+    """
+
+    file: InstrumentFile
+    created: bool
+    duplicate: bool = False
+    companion: CompanionFile | None = None
+
+
+class _MovableStoredFile(File):
+    """A stored file offered to local storage as a temporary file, so it is moved, not copied."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        super().__init__(path.open("rb"), name=name)
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return str(self._path)
+
+
+def duplicate_of(*, dataset: Dataset, sha256: str) -> InstrumentFile | None:
+    """The file of ``dataset`` holding these bytes already, as a primary or a companion."""
+    found = dataset.files.filter(sha256=sha256).order_by("id").first()
+    if found is None:
+        companion = (
+            CompanionFile.objects.filter(parent__dataset=dataset, sha256=sha256)
+            .select_related("parent")
+            .order_by("id")
+            .first()
+        )
+        found = companion.parent if companion else None
+    return found
+
+
+def _parent_for_companion(dataset: Dataset, name: str) -> InstrumentFile | None:
+    """The ``.emi``/``.rpl`` of ``dataset`` that a ``.ser``/``.raw`` named ``name`` belongs to.
+
+    The newest one that has no companion of that name yet: an instrument that writes a second
+    ``x.emi`` writes a second ``x_1.ser`` too.
+    """
+    from extraction import primary_name_for
+
+    primary_name = primary_name_for(name)
+    if primary_name is None:
+        return None
+    candidates = dataset.files.filter(original_name__iexact=primary_name).order_by("-id")
+    for candidate in candidates:
+        if candidate.original_name.rsplit(".", 1)[0] != primary_name.rsplit(".", 1)[0]:
+            continue  # stems are compared exactly, extensions case-insensitively
+        if not candidate.companions.filter(original_name=name).exists():
+            return candidate
+    return None
+
+
+def _adopt_companions(primary: InstrumentFile) -> list[CompanionFile]:
+    """Make earlier uploads that belong to ``primary`` (its ``.ser`` files) its companions.
+
+    A ``.ser`` uploaded before its ``.emi`` was stored as a file of its own; it now moves next
+    to the ``.emi`` and its own record goes.
+    """
+    from extraction import is_companion_of
+
+    stem = primary.original_name.rsplit(".", 1)[0]
+    candidates = (
+        primary.dataset.files.exclude(pk=primary.pk)
+        .filter(original_name__startswith=stem, companions__isnull=True)
+        .order_by("id")
+    )
+    adopted = []
+    for orphan in candidates:
+        if not is_companion_of(orphan.original_name, primary.original_name):
+            continue
+        if primary.companions.filter(original_name=orphan.original_name).exists():
+            continue
+        if orphan.in_place:
+            content: File | Path = Path(orphan.external_path)
+        else:
+            content = _open_for_move(orphan.stored_file.storage, orphan.stored_file.name)
+        try:
+            adopted.append(
+                companion_add(
+                    parent=primary, name=orphan.original_name, content=content, sha256=orphan.sha256
+                )
+            )
+        finally:
+            if isinstance(content, File):
+                content.close()
+        _delete_stored_after_commit([orphan.preview, orphan.thumbnail, orphan.stored_file])
+        _delete_stored_after_commit(
+            [f for p in orphan.previews.all() for f in (p.image, p.thumbnail)]
+        )
+        orphan.delete()
+    return adopted
+
+
+def _open_for_move(storage: Any, name: str) -> File:
+    try:
+        return _MovableStoredFile(Path(storage.path(name)), name=Path(name).name)
+    except NotImplementedError:
+        return File(storage.open(name, "rb"), name=Path(name).name)
+
+
+def _delete_stored_after_commit(fields: Sequence[Any]) -> None:
+    names = [(f.storage, f.name) for f in fields if f]
+
+    def delete() -> None:
+        for storage, name in names:
+            try:
+                storage.delete(name)
+            except OSError:
+                log.warning("could not delete %s from storage", name, exc_info=True)
+
+    transaction.on_commit(delete)
+
+
+def file_ingest(
+    *,
+    dataset: Dataset,
+    upload: File | Path,
+    user: User,
+    name: str | None = None,
+    sha256: str | None = None,
+    in_place: bool = False,
+    queue_extraction: bool = True,
+) -> IngestOutcome:
+    """Take bytes into ``dataset`` without ever storing the same bytes twice.
+
+    ``upload`` is an uploaded file (moved into storage when it is a temporary file on the same
+    file system) or a path (copied, or with ``in_place`` registered where it lies). A ``.ser``
+    or ``.raw`` whose ``.emi``/``.rpl`` is already in the dataset becomes its companion, and an
+    ``.emi`` adopts the ``.ser`` files uploaded before it. The file's extraction is queued when
+    the transaction commits. The caller checks the user may contribute to ``dataset``.
+    """
+    if isinstance(upload, Path):
+        name = name or upload.name
+        if not sha256:
+            sha256, _ = digest_path(upload)
+    name = safe_filename(name or getattr(upload, "name", None) or "file")
+    with ExitStack() as stack:
+        content: File | Path
+        if isinstance(upload, Path) and not in_place:
+            content = stack.enter_context(File(upload.open("rb"), name=name))
+        else:
+            content = upload
+        if isinstance(content, File) and not sha256:
+            sha256, _ = _known_digest(content, None)
+        assert sha256
+        with transaction.atomic():
+            # One ingest at a time per dataset: dedup and companion matching need a stable view.
+            Dataset.objects.select_for_update().only("pk").get(pk=dataset.pk)
+            existing = duplicate_of(dataset=dataset, sha256=sha256)
+            if existing is not None:
+                return IngestOutcome(file=existing, created=False, duplicate=True)
+            parent = _parent_for_companion(dataset, name)
+            if parent is not None:
+                companion = companion_add(parent=parent, name=name, content=content, sha256=sha256)
+                if queue_extraction:
+                    extraction_queue(file=parent, user=user)
+                return IngestOutcome(file=parent, created=False, companion=companion)
+            if isinstance(content, Path):
+                instrument_file = file_register(
+                    dataset=dataset,
+                    uploaded_by=user,
+                    name=name,
+                    external_path=content,
+                    sha256=sha256,
+                )
+            else:
+                instrument_file = file_register(
+                    dataset=dataset, uploaded_by=user, name=name, content=content, sha256=sha256
+                )
+            _adopt_companions(instrument_file)
+            if queue_extraction:
+                extraction_queue(file=instrument_file, user=user)
+            return IngestOutcome(file=instrument_file, created=True)
+
+
+# --- Extraction ------------------------------------------------------------------------------
+
+
+def _user_or_none(user: Any) -> User | None:
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def extraction_queue(*, file: InstrumentFile, user: User | None = None) -> ExtractionRun:
+    """Request an extraction of ``file``: a new queued run, sent to a worker on commit.
+
+    Older runs still waiting in the queue are superseded at once; one already running finds
+    out when it finishes, and leaves its results unwritten.
+    """
+    from extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION
+    from lims.files.tasks import extract_file
+
+    now = timezone.now()
+    with transaction.atomic():
+        file.runs.filter(status=RunStatus.QUEUED).update(
+            status=RunStatus.SUPERSEDED, finished_at=now, message="Superseded by a newer request."
+        )
+        run = ExtractionRun.objects.create(
+            file=file,
+            task_id=str(uuid.uuid4()),
+            extractor_name=EXTRACTOR_NAME,
+            extractor_version=EXTRACTOR_VERSION,
+            requested_by=_user_or_none(user),
+        )
+        InstrumentFile.objects.filter(pk=file.pk).update(
+            status=ExtractionStatus.PENDING, status_message=""
+        )
+        file.status, file.status_message = ExtractionStatus.PENDING, ""
+        run_id, task_id = run.pk, run.task_id
+        transaction.on_commit(lambda: extract_file.apply_async(args=[run_id], task_id=task_id))
+    return run
+
+
+def file_reextract(*, file: InstrumentFile, user: User | None) -> ExtractionRun:
+    """Extract ``file`` again (after a reader fix, a new extractor version)."""
+    return extraction_queue(file=file, user=user)
+
+
+@transaction.atomic
+def dataset_reextract(*, dataset: Dataset, user: User | None) -> int:
+    """Extract every file of ``dataset`` again; returns how many were queued."""
+    count = 0
+    for instrument_file in dataset.files.all().iterator():
+        extraction_queue(file=instrument_file, user=user)
+        count += 1
+    return count
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    parts = []
+    for part in version.split("."):
+        digits = "".join(c for c in part if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def files_outdated() -> QuerySet[InstrumentFile]:
+    """Files last extracted by an older extractor version (or never successfully extracted)."""
+    from extraction import EXTRACTOR_VERSION
+
+    current = _version_key(EXTRACTOR_VERSION)
+    versions = InstrumentFile.objects.values_list("extractor_version", flat=True).distinct()
+    older = [v for v in versions if not v or _version_key(v) < current]
+    return InstrumentFile.objects.filter(extractor_version__in=older).exclude(
+        status__in=[ExtractionStatus.PENDING, ExtractionStatus.RUNNING]
+    )
+
+
+def files_reextract_outdated(*, user: User | None = None) -> int:
+    """Queue every file extracted by an older extractor version; returns how many."""
+    count = 0
+    for instrument_file in files_outdated().order_by("id").iterator():
+        extraction_queue(file=instrument_file, user=user)
+        count += 1
+    return count
+
+
+def _lock(run_id: int) -> tuple[ExtractionRun, InstrumentFile] | None:
+    """Lock a run's file and the run (in this order, always), or None when either is gone."""
+    file_id = ExtractionRun.objects.filter(pk=run_id).values_list("file_id", flat=True).first()
+    if file_id is None:
+        return None
+    instrument_file = InstrumentFile.objects.select_for_update().filter(pk=file_id).first()
+    run = ExtractionRun.objects.select_for_update().filter(pk=run_id).first()
+    if instrument_file is None or run is None:
+        return None
+    return run, instrument_file
+
+
+def _is_latest(run: ExtractionRun) -> bool:
+    return not ExtractionRun.objects.filter(file_id=run.file_id, pk__gt=run.pk).exists()
+
+
+def _supersede(run: ExtractionRun) -> None:
+    run.status = RunStatus.SUPERSEDED
+    run.finished_at = timezone.now()
+    run.message = run.message or "Superseded by a newer request."
+    run.save(update_fields=["status", "finished_at", "message"])
+
+
+def _run_start(run_id: int, task_id: str) -> InstrumentFile | str:
+    """Mark the run started; a reason (str) when there is nothing to do."""
+    with transaction.atomic():
+        locked = _lock(run_id)
+        if locked is None:
+            return "gone"
+        run, instrument_file = locked
+        if run.status in FINISHED_RUN_STATUSES:
+            return f"already {run.status}"  # a duplicate or late message
+        if not _is_latest(run):
+            _supersede(run)
+            return "superseded"
+        if run.attempts >= MAX_ATTEMPTS:
+            message = (
+                f"Given up after {run.attempts} attempts: the worker was lost each time "
+                "(killed, or out of memory)."
+            )
+            _finish_failed(run, instrument_file, message)
+            return "given up"
+        run.status = RunStatus.RUNNING
+        run.started_at = timezone.now()
+        run.attempts += 1
+        run.task_id = task_id or run.task_id
+        run.save(update_fields=["status", "started_at", "attempts", "task_id"])
+        instrument_file.status = ExtractionStatus.RUNNING
+        instrument_file.save(update_fields=["status"])
+        return instrument_file
+
+
+def _finish_failed(run: ExtractionRun, instrument_file: InstrumentFile, message: str) -> None:
+    now = timezone.now()
+    run.status, run.message, run.finished_at = RunStatus.FAILED, message, now
+    run.started_at = run.started_at or now
+    run.save(update_fields=["status", "message", "finished_at", "started_at"])
+    instrument_file.status = ExtractionStatus.FAILED
+    instrument_file.status_message = message
+    instrument_file.save(update_fields=["status", "status_message"])
+
+
+@contextmanager
+def _local_group(instrument_file: InstrumentFile) -> Iterator[Any]:
+    """The file and its companions as local paths with their own names in ONE folder.
+
+    Readers find a ``.emi``'s ``.ser`` files by name beside it; files on object storage are
+    copied to a temporary folder, and files whose stored names differ are linked there.
+    """
+    from extraction import FileGroup
+
+    members: list[tuple[str, Any]] = [(instrument_file.original_name, instrument_file)]
+    members += [(c.original_name, c) for c in instrument_file.companions.all()]
+    with ExitStack() as stack:
+        local: list[tuple[str, Path]] = []
+        for name, member in members:
+            if member.external_path:
+                path = Path(member.external_path)
+                if not path.is_file():
+                    raise StorageUnavailable(f"'{path}' cannot be reached.")
+            elif member.stored_file:
+                storage, stored_name = member.stored_file.storage, member.stored_file.name
+                try:
+                    path = stack.enter_context(local_copy(storage, stored_name))
+                except FileNotFoundError as exc:
+                    raise StorageUnavailable(f"'{stored_name}' is missing from storage.") from exc
+            else:
+                raise StorageUnavailable(f"'{name}' has no bytes stored.")
+            local.append((name, path))
+        folders = {path.parent for _, path in local}
+        if len(folders) > 1 or any(path.name != name for name, path in local):
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lims-group-")))
+            linked = []
+            for name, path in local:
+                target = folder / name
+                target.symlink_to(path.resolve())
+                linked.append((name, target))
+            local = linked
+        paths = [path for _, path in local]
+        yield FileGroup(paths[0], tuple(paths[1:]))
+
+
+def extraction_run_execute(*, run_id: int, task_id: str = "") -> str:
+    """Run one queued extraction and store its results; returns what happened, in a word.
+
+    Idempotent: a run that already finished, or that a newer run superseded, is not redone,
+    and results are written only while the run is still the file's latest. Raises
+    :class:`OSError` (storage) or database errors for the task to retry; an unreadable file is
+    a ``failed`` result, never an exception.
+    """
+    from extraction import extract_isolated
+
+    started = _run_start(run_id, task_id)
+    if isinstance(started, str):
+        return started
+    instrument_file = started
+    with tempfile.TemporaryDirectory(prefix="lims-previews-") as previews_dir:
+        with _local_group(instrument_file) as group:
+            result = extract_isolated(
+                group,
+                previews_dir=Path(previews_dir),
+                full=True,
+                timeout_s=settings.LIMS_EXTRACTION_TIMEOUT_S,
+                memory_limit_mb=settings.LIMS_EXTRACTION_MEMORY_MB,
+            ).to_dict()
+        with transaction.atomic():
+            locked = _lock(run_id)
+            if locked is None:
+                return "gone"
+            run, instrument_file = locked
+            if run.status in FINISHED_RUN_STATUSES:
+                return f"already {run.status}"
+            if not _is_latest(run):
+                _supersede(run)
+                return "superseded"
+            _apply_result(run, instrument_file, result)
+            return run.status
+
+
+def extraction_run_fail(*, run_id: int, message: str) -> None:
+    """Record that a run could not be done (time limit, storage that never came back)."""
+    with transaction.atomic():
+        locked = _lock(run_id)
+        if locked is None:
+            return
+        run, instrument_file = locked
+        if run.status in FINISHED_RUN_STATUSES:
+            return
+        if not _is_latest(run):
+            _supersede(run)
+            return
+        _finish_failed(run, instrument_file, message)
+
+
+def _clean_json(value: Any) -> Any:
+    """JSON that PostgreSQL's jsonb accepts: no NUL characters in strings."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {str(k).replace("\x00", ""): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_json(v) for v in value]
+    return value
+
+
+def _parse_datetime(value: Any) -> dt.datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _apply_result(run: ExtractionRun, instrument_file: InstrumentFile, result: dict) -> None:
+    """Write an extraction result into the file's fields, previews and the run."""
+    from lims.instruments.services import instrument_for_microscope
+
+    file_status, run_status = _RESULT_STATUS.get(
+        result.get("status", "failed"), _RESULT_STATUS["failed"]
+    )
+    summary = result.get("summary") or {}
+    signals = result.get("signals") or []
+    old_images = [instrument_file.preview, instrument_file.thumbnail]
+    old_images += [f for p in instrument_file.previews.all() for f in (p.image, p.thumbnail)]
+    old_names = {(f.storage, f.name) for f in old_images if f}
+
+    instrument_file.status = file_status
+    instrument_file.status_message = result.get("error") or ""
+    instrument_file.reader = (result.get("reader") or "")[:100]
+    instrument_file.format_label = (result.get("format") or "")[:100]
+    instrument_file.extractor_version = result.get("extractor_version") or ""
+    instrument_file.metadata = _clean_json({**summary, "signals_count": len(signals)})
+    heavy = {"original_metadata", "hyperspy_metadata", "previews"}
+    instrument_file.signals = _clean_json(
+        [{k: v for k, v in s.items() if k not in heavy} for s in signals]
+    )
+    instrument_file.original_metadata = _clean_json(
+        {"signals": [s.get("original_metadata") for s in signals]} if signals else {}
+    )
+    instrument_file.acquired_at = _parse_datetime(summary.get("acquired_at"))
+    instrument_file.instrument = instrument_for_microscope(summary.get("microscope"))
+    instrument_file.preview = instrument_file.thumbnail = None
+
+    instrument_file.previews.all().delete()
+    primary_index = summary.get("primary_signal")
+    for position, signal in enumerate(signals):
+        index = signal.get("index", position)
+        pngs = signal.get("previews") or {}
+        image = _stored_png(instrument_file, pngs.get("preview"), f"signal-{index}.png")
+        thumbnail = _stored_png(
+            instrument_file, pngs.get("thumbnail"), f"signal-{index}-thumbnail.png"
+        )
+        SignalPreview.objects.create(
+            file=instrument_file,
+            signal_index=index,
+            title=(signal.get("title") or "")[:255],
+            kind=(signal.get("kind") or "")[:40],
+            image=image or "",
+            thumbnail=thumbnail or "",
+        )
+        is_primary = index == primary_index or (primary_index is None and position == 0)
+        if is_primary:  # the file's own preview is its primary signal's (same stored PNGs)
+            instrument_file.preview, instrument_file.thumbnail = image or "", thumbnail or ""
+    instrument_file.save()
+
+    run.status = run_status
+    run.message = (result.get("error") or "")[:10_000]
+    run.finished_at = timezone.now()
+    run.extractor_name = result.get("extractor") or run.extractor_name
+    run.extractor_version = result.get("extractor_version") or run.extractor_version
+    run.save(
+        update_fields=["status", "message", "finished_at", "extractor_name", "extractor_version"]
+    )
+
+    def delete_old_images() -> None:
+        for storage, name in old_names:
+            try:
+                storage.delete(name)
+            except OSError:
+                log.warning("could not delete old preview %s", name, exc_info=True)
+
+    transaction.on_commit(delete_old_images)
+
+
+def _stored_png(instrument_file: InstrumentFile, path: str | None, name: str) -> str | None:
+    """Save a rendered PNG through the storage API (not by path); returns its stored name."""
+    if not path or not Path(path).is_file():
+        return None
+    storage = instrument_file.preview.storage
+    uid = str(instrument_file.uid)
+    with Path(path).open("rb") as handle:
+        return storage.save(f"previews/{uid[:2]}/{uid}/{name}", File(handle, name=name))

@@ -1,0 +1,1 @@
+"""The REST API (DRF): projects, datasets, instrument files, uploads; see ``/api/docs/``."""

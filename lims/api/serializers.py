@@ -1,0 +1,272 @@
+"""API representations; read-only apart from the requests that call services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from lims.datasets.models import Dataset
+from lims.files.models import (
+    CompanionFile,
+    ExtractionRun,
+    InstrumentFile,
+    RunStatus,
+    SignalPreview,
+    UploadSession,
+    UploadStatus,
+)
+from lims.projects.models import Project
+
+
+def _inline_status(choices: type[models.TextChoices]) -> serializers.CharField:
+    """A read-only status, its values listed in words (the name "status" is shared, and
+    drf-spectacular would give colliding names to several enums of that name)."""
+
+    values = ", ".join(f"`{value}`" for value in choices.values)
+
+    @extend_schema_field({"type": "string", "description": f"One of {values}."})
+    class StatusField(serializers.CharField):
+        pass
+
+    return StatusField(read_only=True)
+
+
+def _absolute(context: dict[str, Any], path: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Project
+        fields = ["slug", "name", "description", "visibility", "created_at"]
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    effective_visibility = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Dataset
+        fields = [
+            "uid",
+            "project",
+            "title",
+            "description",
+            "visibility",
+            "effective_visibility",
+            "tags",
+            "license",
+            "created_by",
+            "created_at",
+            "modified_at",
+        ]
+
+
+class CompanionSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CompanionFile
+        fields = ["id", "original_name", "size", "sha256", "download_url"]
+
+    def get_download_url(self, obj: CompanionFile) -> str:
+        path = reverse(
+            "files:companion-download", kwargs={"uid": obj.parent.uid, "companion_id": obj.pk}
+        )
+        return _absolute(self.context, path)
+
+
+class SignalPreviewSerializer(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SignalPreview
+        fields = ["signal_index", "title", "kind", "image_url", "thumbnail_url"]
+
+    def _url(self, obj: SignalPreview, variant: str) -> str:
+        kwargs = {"uid": obj.file.uid, "index": obj.signal_index, "variant": variant}
+        return _absolute(self.context, reverse("files:signal-preview", kwargs=kwargs))
+
+    def get_image_url(self, obj: SignalPreview) -> str | None:
+        return self._url(obj, "preview") if obj.image else None
+
+    def get_thumbnail_url(self, obj: SignalPreview) -> str | None:
+        return self._url(obj, "thumbnail") if obj.thumbnail else None
+
+
+class InstrumentFileSerializer(serializers.ModelSerializer):
+    """A file as listed: what it is, where it stands, where to get it."""
+
+    dataset = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    instrument = serializers.CharField(source="instrument.name", read_only=True, default=None)
+    in_place = serializers.BooleanField(read_only=True)
+    companions = CompanionSerializer(many=True, read_only=True)
+    download_url = serializers.SerializerMethodField()
+    zip_url = serializers.SerializerMethodField()
+    preview_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InstrumentFile
+        fields = [
+            "uid",
+            "dataset",
+            "original_name",
+            "size",
+            "sha256",
+            "status",
+            "status_message",
+            "format_label",
+            "reader",
+            "extractor_version",
+            "acquired_at",
+            "instrument",
+            "uploaded_by",
+            "uploaded_at",
+            "in_place",
+            "companions",
+            "metadata",
+            "download_url",
+            "zip_url",
+            "preview_url",
+            "thumbnail_url",
+        ]
+
+    def get_download_url(self, obj: InstrumentFile) -> str:
+        return _absolute(self.context, reverse("files:download", kwargs={"uid": obj.uid}))
+
+    def get_zip_url(self, obj: InstrumentFile) -> str:
+        return self.get_download_url(obj) + "?zip=1"
+
+    def get_preview_url(self, obj: InstrumentFile) -> str | None:
+        if not obj.preview:
+            return None
+        return _absolute(self.context, reverse("files:preview", kwargs={"uid": obj.uid}))
+
+    def get_thumbnail_url(self, obj: InstrumentFile) -> str | None:
+        if not obj.thumbnail:
+            return None
+        return _absolute(self.context, reverse("files:thumbnail", kwargs={"uid": obj.uid}))
+
+
+class InstrumentFileDetailSerializer(InstrumentFileSerializer):
+    """A file with its per-signal records and previews."""
+
+    previews = SignalPreviewSerializer(many=True, read_only=True)
+
+    class Meta(InstrumentFileSerializer.Meta):
+        fields = [*InstrumentFileSerializer.Meta.fields, "signals", "previews"]
+
+
+class IngestedFileSerializer(InstrumentFileDetailSerializer):
+    """The answer to an upload: the file, and whether the bytes were already there."""
+
+    duplicate = serializers.BooleanField(
+        read_only=True, help_text="The same bytes were already in the dataset: nothing stored."
+    )
+    companion = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="Set when the upload became a companion (a .ser) of this file.",
+    )
+
+    class Meta(InstrumentFileDetailSerializer.Meta):
+        fields = [*InstrumentFileDetailSerializer.Meta.fields, "duplicate", "companion"]
+
+
+class OriginalMetadataSerializer(serializers.Serializer):
+    signals = serializers.ListField(
+        child=serializers.JSONField(), help_text="The vendor's metadata tree of each signal."
+    )
+
+
+class FileUploadSerializer(serializers.Serializer):
+    """A one-shot upload (multipart/form-data)."""
+
+    dataset = serializers.UUIDField(help_text="The uid of the dataset to upload into.")
+    file = serializers.FileField(help_text="The file's bytes; streamed to disk, never in memory.")
+
+
+class ExtractionRunSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(
+        source="requested_by.username", read_only=True, default=None
+    )
+    duration_s = serializers.FloatField(read_only=True, allow_null=True)
+    status = _inline_status(RunStatus)
+
+    class Meta:
+        model = ExtractionRun
+        fields = [
+            "id",
+            "task_id",
+            "status",
+            "message",
+            "extractor_name",
+            "extractor_version",
+            "requested_by",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "duration_s",
+            "attempts",
+        ]
+
+
+class ReextractResultSerializer(serializers.Serializer):
+    queued = serializers.IntegerField(help_text="How many files were queued.")
+
+
+class UploadSessionSerializer(serializers.ModelSerializer):
+    """A chunked upload: ``offset`` is where the next chunk starts."""
+
+    dataset = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    offset = serializers.IntegerField(source="received", read_only=True)
+    file = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField()
+    status = _inline_status(UploadStatus)
+
+    class Meta:
+        model = UploadSession
+        fields = [
+            "uid",
+            "url",
+            "dataset",
+            "filename",
+            "size",
+            "sha256",
+            "offset",
+            "status",
+            "file",
+            "duplicate",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_url(self, obj: UploadSession) -> str:
+        return _absolute(self.context, reverse("api:upload-detail", kwargs={"uid": obj.uid}))
+
+
+class UploadSessionCreateSerializer(serializers.Serializer):
+    dataset = serializers.UUIDField(help_text="The uid of the dataset to upload into.")
+    filename = serializers.CharField(max_length=1000)
+    size = serializers.IntegerField(min_value=0, help_text="The whole file's size in bytes.")
+    sha256 = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="Optional: the file's SHA-256, checked on completion.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    offset = serializers.IntegerField(required=False, help_text="Where to resume a chunked upload.")

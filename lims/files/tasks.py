@@ -1,0 +1,85 @@
+"""Background work on instrument files; thin: each task takes ids and calls a service.
+
+``extract_file`` goes to the "extraction" queue, everything else to "default" (see
+``CELERY_TASK_ROUTES``). Tasks acknowledge late and are rejected back to the queue when their
+worker is lost, so a killed worker loses no work; the services make running twice harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+from lims.files import services
+
+log = logging.getLogger(__name__)
+
+#: Errors worth another try: storage and database hiccups. An unreadable file is not one of
+#: them: extraction reports it as a ``failed`` result.
+RETRYABLE = (OSError, OperationalError, InterfaceError)
+MAX_RETRIES = 5
+
+
+def _countdown(retries: int) -> int:
+    return min(5 * 2**retries, 300)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    soft_time_limit=settings.LIMS_EXTRACTION_SOFT_TIME_LIMIT_S,
+    time_limit=settings.LIMS_EXTRACTION_HARD_TIME_LIMIT_S,
+)
+def extract_file(self: Task, run_id: int) -> str:
+    """Run the extraction recorded as ``ExtractionRun(run_id)``."""
+    try:
+        return services.extraction_run_execute(run_id=run_id, task_id=self.request.id or "")
+    except SoftTimeLimitExceeded:
+        services.extraction_run_fail(
+            run_id=run_id,
+            message=(
+                f"Extraction did not finish within {settings.LIMS_EXTRACTION_SOFT_TIME_LIMIT_S} s."
+            ),
+        )
+        return "timed out"
+    except RETRYABLE as exc:
+        if self.request.retries >= MAX_RETRIES:
+            log.error("run %s: giving up after %s retries: %s", run_id, MAX_RETRIES, exc)
+            try:
+                services.extraction_run_fail(
+                    run_id=run_id,
+                    message=f"Given up after {MAX_RETRIES + 1} attempts: {exc}",
+                )
+            except DatabaseError:
+                log.exception("run %s: could not record the failure", run_id)
+            return "given up"
+        log.warning("run %s: retrying after %s", run_id, exc)
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE, max_retries=MAX_RETRIES, retry_backoff=True)
+def reextract_dataset(dataset_id: int, user_id: int | None = None) -> int:
+    """Queue a new extraction of every file of a dataset (light work: it only sends tasks)."""
+    from lims.accounts.models import User
+    from lims.datasets.models import Dataset
+
+    dataset = Dataset.objects.filter(pk=dataset_id).first()
+    if dataset is None:
+        return 0
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    return services.dataset_reextract(dataset=dataset, user=user)
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE, max_retries=MAX_RETRIES, retry_backoff=True)
+def reextract_outdated(user_id: int | None = None) -> int:
+    """Queue a new extraction of every file extracted by an older extractor version."""
+    from lims.accounts.models import User
+
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    return services.files_reextract_outdated(user=user)

@@ -1,0 +1,208 @@
+"""A real Celery worker process for integration tests (``pytest_plugins = ["tests.worker"]``).
+
+The worker is ``celery -A lims worker -Q extraction,default`` started as a subprocess against
+the pytest-django test database and the test broker, with its own media folder that the tests
+share (:func:`celery_worker` points ``MEDIA_ROOT`` at it). Tests that use it must be
+``@pytest.mark.django_db(transaction=True)``, so that the worker sees committed rows, and are
+marked ``@pytest.mark.worker``. The broker's Redis database is flushed before and after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+READY_TIMEOUT_S = 60
+
+
+def _database_url(settings_dict: dict[str, Any]) -> str:
+    user = settings_dict.get("USER") or "postgres"
+    password = settings_dict.get("PASSWORD") or ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    auth = f"{user}:{password}" if password else user
+    return f"postgres://{auth}@{host}:{port}/{settings_dict['NAME']}"
+
+
+def flush_broker() -> None:
+    """Empty the test broker (a dedicated Redis database) of queued and unacked messages."""
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    if not url.startswith("redis"):
+        return
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+class WorkerProcess:
+    """One ``celery worker`` subprocess in a process group of its own."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int = 1) -> None:
+        self.log_path = log_path
+        self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
+        self._log = log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "lims",
+                "worker",
+                "-Q",
+                "extraction,default",
+                "-c",
+                str(concurrency),
+                "--pool",
+                "prefork",
+                "-n",
+                self.name,
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: killed with its pool children
+        )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"The Celery worker exited:\n{self.log()}")
+            if b" ready." in self.log_path.read_bytes():
+                return
+            time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"The Celery worker did not start in {READY_TIMEOUT_S} s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the worker and everything it started (no warm shutdown, no ack)."""
+        if self.alive:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self._log.close()
+
+    def stop(self) -> None:
+        """Warm shutdown (SIGTERM), then SIGKILL if it lingers."""
+        if self.alive:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=20)
+        self.kill()
+
+
+class WorkerManager:
+    """Starts workers for the test session; one shared worker, plus ad-hoc ones."""
+
+    def __init__(self, database_url: str, media_root: Path, log_dir: Path) -> None:
+        self.database_url = database_url
+        self.media_root = media_root
+        self.log_dir = log_dir
+        self.shared: WorkerProcess | None = None
+        self.others: list[WorkerProcess] = []
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "DATABASE_URL": self.database_url,
+                "MEDIA_ROOT": str(self.media_root),
+                "LIMS_TASKS_EAGER": "false",
+                "PYTHONPATH": str(REPO_ROOT),
+            }
+        )
+        env.update(extra)
+        return env
+
+    def start(self, **extra_env: str) -> WorkerProcess:
+        """Start an extra worker (stopped at the end of the session at the latest)."""
+        worker = WorkerProcess(self.env(**extra_env), self.log_dir / f"worker-{uuid.uuid4()}.log")
+        self.others.append(worker)
+        return worker
+
+    def ensure_shared(self) -> WorkerProcess:
+        if self.shared is None or not self.shared.alive:
+            self.shared = WorkerProcess(self.env(), self.log_dir / "worker-shared.log")
+        return self.shared
+
+    def stop_shared(self) -> None:
+        if self.shared is not None:
+            self.shared.stop()
+            self.shared = None
+
+    def stop_all(self) -> None:
+        self.stop_shared()
+        for worker in self.others:
+            worker.kill()
+        self.others.clear()
+
+
+@pytest.fixture(scope="session")
+def worker_manager(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerManager]:
+    """Workers against the test database; all killed, and the broker flushed, at the end."""
+    from django.db import connection
+
+    manager = WorkerManager(
+        database_url=_database_url(connection.settings_dict),
+        media_root=tmp_path_factory.mktemp("worker-media"),
+        log_dir=tmp_path_factory.mktemp("worker-logs"),
+    )
+    flush_broker()
+    try:
+        yield manager
+    finally:
+        manager.stop_all()
+        flush_broker()
+
+
+@pytest.fixture
+def worker_media(worker_manager: WorkerManager, settings: Any) -> Path:
+    """Point this test's storage at the folder the workers use."""
+    settings.MEDIA_ROOT = worker_manager.media_root
+    return worker_manager.media_root
+
+
+@pytest.fixture
+def celery_worker(worker_manager: WorkerManager, worker_media: Path) -> WorkerProcess:
+    """The shared real worker, running; this test's storage is the worker's."""
+    return worker_manager.ensure_shared()
+
+
+def wait_for(
+    condition: Callable[[], Any], timeout: float = 120, interval: float = 0.1, what: str = ""
+) -> Any:
+    """Poll ``condition`` until it returns something true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"Timed out after {timeout} s waiting for {what or condition}")
+        time.sleep(interval)
