@@ -1,0 +1,39 @@
+"""Metadata extraction for electron-microscopy files (plain Python, no Django).
+
+Reads any file RosettaSciIO can read, normalizes its metadata into one schema for every
+vendor, keeps the original metadata tree as JSON-safe data and renders previews::
+
+    from extraction import extract
+    result = extract(Path("image.dm4"), previews_dir=Path("previews"))
+    result.to_dict()
+"""
+
+from __future__ import annotations
+
+from .core import extract
+from .grouping import (
+    FileGroup,
+    companion_patterns,
+    find_companions,
+    group_files,
+    is_companion_of,
+    primary_name_for,
+)
+from .isolate import extract_isolated
+from .result import ExtractionResult, SignalRecord
+from .version import EXTRACTOR_NAME, EXTRACTOR_VERSION
+
+__all__ = [
+    "EXTRACTOR_NAME",
+    "EXTRACTOR_VERSION",
+    "ExtractionResult",
+    "FileGroup",
+    "SignalRecord",
+    "companion_patterns",
+    "extract",
+    "extract_isolated",
+    "find_companions",
+    "group_files",
+    "is_companion_of",
+    "primary_name_for",
+]

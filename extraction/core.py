@@ -1,0 +1,242 @@
+"""``extract()``: one file group in, one :class:`ExtractionResult` out, never an exception."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from . import normalize
+from .grouping import FileGroup, group_for_path
+from .jsonsafe import to_jsonsafe
+from .read import ReadFailure, UnsupportedFormat, read_group
+from .readers import find_vendor, format_label
+from .result import ExtractionResult, SignalRecord
+from .signal import LightSignal
+
+log = logging.getLogger(__name__)
+
+#: Kinds ranked for the file's summary: images and maps before single spectra.
+PRIMARY_PRIORITY = {
+    "spectrum_image": 3,
+    "4d_stem": 3,
+    "image": 3,
+    "image_stack": 3,
+    "diffraction": 3,
+    "complex": 2,
+    "line_scan": 2,
+    "spectrum": 1,
+    "other": 0,
+}
+
+
+def as_group(group_or_path: FileGroup | Path | str) -> FileGroup:
+    """A :class:`FileGroup` for a group or a single path (companions found on disk)."""
+    if isinstance(group_or_path, FileGroup):
+        return group_or_path
+    return group_for_path(Path(group_or_path))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(4 * 1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_facts(path: Path) -> dict[str, Any]:
+    """Size, SHA-256 and modification time (ISO 8601 UTC) of one file."""
+    stat = path.stat()
+    modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
+    if path.is_dir():
+        return {"size": stat.st_size, "sha256": None, "modified": modified.isoformat()}
+    return {"size": stat.st_size, "sha256": _sha256(path), "modified": modified.isoformat()}
+
+
+def choose_primary(records: list[SignalRecord]) -> SignalRecord | None:
+    """The most informative signal: highest kind priority (images, maps, 4D-STEM and
+    diffraction first, then line scans and complex data, then single spectra), then the most
+    data elements, then the first in the file."""
+
+    def score(record: SignalRecord) -> tuple[int, int, int]:
+        elements = 1
+        for n in [*record.navigation_shape, *record.signal_shape]:
+            elements *= max(int(n), 1)
+        return (PRIMARY_PRIORITY.get(record.kind, 0), elements, -record.index)
+
+    return max(records, key=score) if records else None
+
+
+def normalize_signal(signal: LightSignal) -> dict[str, Any]:
+    """The normalized metadata record of one signal (generic, then vendor, then checks)."""
+    record = normalize.generic(signal)
+    vendor = find_vendor(signal)
+    if vendor is not None:
+        try:
+            vendor.refine(signal, record)
+        except Exception as exc:  # a surprising vendor tree must not lose the file
+            log.exception("vendor %s failed", vendor.name)
+            record["warnings"].append(f"{vendor.name} metadata could not be interpreted: {exc}")
+    normalize.finalize(signal, record)
+    return record
+
+
+def _summary(result: ExtractionResult) -> dict[str, Any]:
+    primary = choose_primary(result.signals)
+    summary: dict[str, Any] = dict(primary.metadata) if primary else normalize.empty_record()
+    summary.pop("warnings", None)
+    summary.update(
+        {
+            "primary_signal": primary.index if primary else None,
+            "title": primary.title if primary else None,
+            "navigation_shape": primary.navigation_shape if primary else None,
+            "signal_shape": primary.signal_shape if primary else None,
+            "dtype": primary.dtype if primary else None,
+            "signal_count": len(result.signals),
+            "kinds": sorted({s.kind for s in result.signals}),
+            "techniques": sorted({t for s in result.signals if (t := s.metadata.get("technique"))}),
+            "detectors": sorted({d for s in result.signals if (d := s.metadata.get("detector"))}),
+            "format": result.format,
+            "reader": result.reader,
+            "file_size": result.file.get("total_size", result.file.get("size")),
+            "file_name": Path(result.path).name,
+        }
+    )
+    return summary
+
+
+def extract(
+    group_or_path: FileGroup | Path | str,
+    *,
+    previews_dir: Path | None = None,
+    full: bool = True,
+) -> ExtractionResult:
+    """Read one instrument file (or multi-file group) and describe it.
+
+    Never raises for bad input: unreadable files give ``status="failed"`` with a message saying
+    what failed in which file, unknown formats ``status="unsupported"``; the file facts (size,
+    SHA-256, modification time) are recorded whenever the file can be opened. With
+    ``previews_dir``, a thumbnail (≤256 px) and a preview (≤1024 px) PNG are written per signal.
+    With ``full``, each signal carries its whole original metadata tree (JSON-safe).
+    """
+    started = time.perf_counter()
+    try:
+        group = as_group(group_or_path)
+    except Exception as exc:
+        return ExtractionResult(path=str(group_or_path), error=f"Invalid input: {exc}")
+    result = ExtractionResult(
+        path=str(group.primary), companions=[str(p) for p in group.companions]
+    )
+    try:
+        _extract_into(result, group, previews_dir, full)
+    except MemoryError:
+        result.status, result.signals = "failed", []
+        result.error = f"Ran out of memory while extracting '{group.primary.name}'."
+    except Exception as exc:  # last resort: the contract is "no exception escapes"
+        log.exception("extraction failed for %s", group.primary)
+        result.status, result.signals = "failed", []
+        result.error = f"Extraction of '{group.primary.name}' failed: {type(exc).__name__}: {exc}"
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+def _extract_into(
+    result: ExtractionResult, group: FileGroup, previews_dir: Path | None, full: bool
+) -> None:
+    primary = group.primary
+    try:
+        result.file = file_facts(primary)
+        if group.companions:
+            companions = {p.name: file_facts(p) for p in group.companions}
+            result.file["companions"] = companions
+            result.file["total_size"] = result.file["size"] + sum(
+                c["size"] for c in companions.values()
+            )
+    except FileNotFoundError:
+        result.error = f"File not found: '{primary}'."
+        return
+    except OSError as exc:
+        result.error = f"Cannot open '{primary.name}': {exc.strerror or exc}."
+        return
+    try:
+        reader, signals, reader_warnings = read_group(
+            group, int(result.file.get("total_size", result.file["size"]))
+        )
+    except UnsupportedFormat as exc:
+        result.status, result.error = "unsupported", str(exc)
+        result.format = format_label(primary, None, None)
+        return
+    except ReadFailure as exc:
+        result.status, result.error = "failed", str(exc)
+        return
+    result.reader = reader
+    result.format = format_label(primary, signals[0] if signals else None, reader)
+    result.warnings.extend(reader_warnings)
+    if previews_dir is not None:
+        previews_dir = Path(previews_dir)
+        previews_dir.mkdir(parents=True, exist_ok=True)
+    pending: list[Future[None]] = []
+    for signal in signals:
+        result.signals.append(
+            _signal_record(signal, primary, previews_dir, full, result.warnings, pending)
+        )
+    for future in pending:
+        try:
+            future.result()
+        except Exception as exc:
+            result.warnings.append(f"writing a preview failed: {type(exc).__name__}: {exc}")
+            for record in result.signals:
+                record.previews = {
+                    k: v if v and Path(v).is_file() else None for k, v in record.previews.items()
+                }
+    result.status = "ok"
+    result.summary = _summary(result)
+
+
+def _signal_record(
+    signal: LightSignal,
+    primary: Path,
+    previews_dir: Path | None,
+    full: bool,
+    warnings: list[str],
+    pending: list[Future[None]],
+) -> SignalRecord:
+    metadata = normalize_signal(signal)
+    record = SignalRecord(
+        index=signal.index,
+        title=signal.title,
+        kind=metadata["kind"],
+        navigation_shape=signal.navigation_shape,
+        signal_shape=signal.signal_shape,
+        dtype=str(signal.dtype),
+        axes=[a.to_dict() for a in signal.axes],
+        metadata=metadata,
+    )
+    if previews_dir is not None:
+        from .previews import render_previews
+
+        try:
+            record.previews = render_previews(
+                signal, metadata, previews_dir, _stem(primary, signal), pending
+            )
+        except MemoryError:
+            warnings.append(f"signal {signal.index}: not enough memory to render its preview")
+        except Exception as exc:
+            log.exception("preview failed")
+            warnings.append(f"signal {signal.index}: preview failed: {type(exc).__name__}: {exc}")
+    if full:
+        record.original_metadata = to_jsonsafe(signal.original_metadata)
+        record.hyperspy_metadata = to_jsonsafe(signal.metadata)
+    return record
+
+
+def _stem(primary: Path, signal: LightSignal) -> str:
+    """File-name stem unique per file and signal (same names live in different folders)."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in primary.name)
+    tag = hashlib.sha1(str(primary.resolve()).encode()).hexdigest()[:8]
+    return f"{safe}-{tag}-{signal.index}"

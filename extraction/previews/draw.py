@@ -1,0 +1,162 @@
+"""Pillow/numpy drawing primitives: contrast stretch, resizing, scale bars, labels and fonts."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ..units import is_length, length_factor
+
+THUMBNAIL = 256
+PREVIEW = 1024
+#: tiny images are enlarged (by a whole factor, pixels stay sharp) up to this preview size
+PREVIEW_MIN = 256
+PERCENTILES = (0.5, 99.5)
+PANEL_GAP = 4
+_SAMPLE = 262_144
+
+
+@lru_cache(maxsize=16)
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Pillow's bundled font at ``size`` px (no system fonts needed)."""
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1
+        return ImageFont.load_default()
+
+
+def stretch(values: np.ndarray, *, log: bool = False) -> np.ndarray:
+    """uint8 image from any real 2D array: percentile contrast stretch (NaN/inf ignored).
+
+    16-bit, 32-bit and float data keep visible contrast; ``log`` compresses the range first
+    (diffraction patterns, FFT amplitudes).
+    """
+    data = np.asarray(values, dtype=np.float32)
+    finite = np.isfinite(data)
+    if not finite.all():
+        fill = float(np.nanmin(np.where(finite, data, np.nan))) if finite.any() else 0.0
+        data = np.where(finite, data, fill)
+    if log:
+        data = np.log1p(data - float(data.min()))
+    flat = data.ravel()
+    sample = flat[:: max(1, flat.size // _SAMPLE)]
+    lo, hi = (float(v) for v in np.percentile(sample, PERCENTILES))
+    if hi <= lo:
+        lo, hi = float(sample.min()), float(sample.max())
+    if hi <= lo:
+        return np.full(data.shape, 128, dtype=np.uint8)
+    scaled = (data - lo) * (255.0 / (hi - lo))
+    return np.clip(scaled, 0, 255).astype(np.uint8)
+
+
+def rgb_from_structured(values: np.ndarray) -> np.ndarray:
+    """(h, w, 3|4) uint8 array from DM's structured RGB(A) dtype."""
+    names = [n for n in ("R", "G", "B", "A") if n in (values.dtype.names or ())]
+    channels = np.stack([np.asarray(values[n]) for n in names], axis=-1)
+    if channels.dtype != np.uint8:
+        channels = np.clip(channels, 0, 255).astype(np.uint8)
+    return channels
+
+
+def fit(image: Image.Image, long_side: int, *, enlarge_to: int = 0) -> Image.Image:
+    """Shrink to ``long_side`` (antialiased) or enlarge tiny images by a whole factor up to
+    ``enlarge_to`` (nearest neighbour, pixels stay visible)."""
+    width, height = image.size
+    longest = max(width, height)
+    if longest > long_side:
+        ratio = long_side / longest
+        size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+        return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    factor = (
+        max(1, (enlarge_to or long_side) // longest) if enlarge_to or longest < long_side else 1
+    )
+    factor = min(factor, max(1, long_side // longest))
+    if factor > 1:
+        return image.resize((width * factor, height * factor), Image.Resampling.NEAREST)
+    return image
+
+
+def _nice(value: float) -> float:
+    exponent = math.floor(math.log10(value))
+    base = value / 10**exponent
+    step = 1 if base < 2 else 2 if base < 5 else 5
+    return step * 10**exponent
+
+
+_DISPLAY_UNITS = [("pm", 1e-12), ("Å", 1e-10), ("nm", 1e-9), ("µm", 1e-6), ("mm", 1e-3), ("m", 1.0)]
+
+
+def _length_label(value: float, unit: str) -> str:
+    factor = length_factor(unit)
+    if factor is None:
+        return f"{value:g} {unit}".strip()
+    metres = value * factor
+    for name, size in reversed(_DISPLAY_UNITS):
+        if name != "Å" and metres >= size * 0.999:
+            return f"{metres / size:g} {name}"
+    return f"{metres / 1e-12:g} pm"
+
+
+def scale_bar(image: Image.Image, unit_per_pixel: float, unit: str) -> None:
+    """Draw a calibrated scale bar with its length in the lower left corner (in place)."""
+    width, height = image.size
+    if width < 96 or not unit_per_pixel or unit_per_pixel <= 0 or not unit:
+        return
+    if not (is_length(unit) or "/" in unit or "^-1" in unit):
+        return
+    length = _nice(0.2 * width * unit_per_pixel)
+    bar = max(4, round(length / unit_per_pixel))
+    thickness = max(3, height // 64)
+    margin = max(6, width // 40)
+    x0, y1 = margin, height - margin
+    draw = ImageDraw.Draw(image)
+    text = _length_label(length, unit) if is_length(unit) else f"{length:g} {unit}"
+    size = max(10, min(28, height // 22))
+    fnt = font(size)
+    white, black = (255, 255, 255), (0, 0, 0)
+    fill: Any = white if image.mode in ("RGB", "RGBA") else 255
+    stroke: Any = black if image.mode in ("RGB", "RGBA") else 0
+    draw.rectangle([x0 - 1, y1 - thickness - 1, x0 + bar + 1, y1 + 1], fill=stroke)
+    draw.rectangle([x0, y1 - thickness, x0 + bar, y1], fill=fill)
+    draw.text(
+        (x0, y1 - thickness - 4),
+        text,
+        font=fnt,
+        fill=fill,
+        anchor="ls",
+        stroke_width=max(1, size // 10),
+        stroke_fill=stroke,
+    )
+
+
+def label(image: Image.Image, text: str) -> None:
+    """Write ``text`` in the upper left corner with an outline so it reads on any background."""
+    if not text:
+        return
+    width, height = image.size
+    size = max(10, min(24, height // 24, width // 16))
+    fill: Any = (255, 255, 255) if image.mode in ("RGB", "RGBA") else 255
+    stroke: Any = (0, 0, 0) if image.mode in ("RGB", "RGBA") else 0
+    ImageDraw.Draw(image).text(
+        (4, 3),
+        text,
+        font=font(size),
+        fill=fill,
+        stroke_width=max(1, size // 10),
+        stroke_fill=stroke,
+    )
+
+
+def side_by_side(left: Image.Image, right: Image.Image) -> Image.Image:
+    """Two panels on one canvas (heights matched, white gap)."""
+    height = max(left.height, right.height)
+    gap = PANEL_GAP
+    mode = "L" if left.mode == right.mode == "L" else "RGB"
+    canvas = Image.new(mode, (left.width + gap + right.width, height), "white")
+    canvas.paste(left.convert(mode), (0, (height - left.height) // 2))
+    canvas.paste(right.convert(mode), (left.width + gap, (height - right.height) // 2))
+    return canvas

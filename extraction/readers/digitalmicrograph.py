@@ -1,0 +1,193 @@
+"""Gatan DigitalMicrograph ``.dm3``/``.dm4``.
+
+Pitfalls handled (see METADATA-MAP.md §1): the date's day/month order follows the acquisition
+PC's locale and is settled with the FILETIME/epoch UTC tags (which also give the time zone);
+stage positions are µm; in TEM diffraction the "magnification" is a camera length; the tags of
+stacks built by the Stack Builder sit under ``source.Tags at creation``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from .. import timeutil
+from ..normalize import make_stage, set_local_time
+from ..signal import LightSignal, get_path
+from ..units import clean_str, to_float
+from . import Vendor
+from ._common import first_str, maker_from_names, subdict
+
+READER = "DigitalMicrograph"
+
+
+def image_tags(signal: LightSignal) -> dict[str, Any]:
+    """The ``ImageTags`` group holding the acquisition tags (``{}`` when absent)."""
+    tags = get_path(signal.original_metadata, "ImageList.TagGroup0.ImageTags")
+    if not isinstance(tags, dict):
+        return {}
+    created = get_path(tags, "source.Tags at creation")
+    if "Microscope Info" not in tags and isinstance(created, dict):
+        return created
+    return tags
+
+
+def _utc_clue(tags: dict[str, Any]) -> dt.datetime | None:
+    for path in ("DataBar.Acquisition Time (OS)", "DataBar.System Info"):
+        value = timeutil.from_filetime(get_path(tags, path))
+        if value is not None:
+            return value
+    epoch_ms = to_float(get_path(tags, "Acquisition.Frame.Sequence.Acquisition Start Time (epoch)"))
+    if epoch_ms:
+        return timeutil.from_unix(epoch_ms / 1000)
+    return None
+
+
+def _raw_date_time(tags: dict[str, Any]) -> tuple[str, str] | None:
+    pairs = (
+        ("DataBar.Acquisition Date", "DataBar.Acquisition Time"),
+        ("EELS.Acquisition.Date", "EELS.Acquisition.Start time"),
+        ("EDS.Acquisition.Date", "EDS.Acquisition.Start time"),
+        ("SI.Acquisition.Date", "SI.Acquisition.Start time"),
+    )
+    for date_path, time_path in pairs:
+        date = clean_str(get_path(tags, date_path))
+        if date:
+            return date, clean_str(get_path(tags, time_path)) or "00:00:00"
+    return None
+
+
+def acquisition_time(tags: dict[str, Any], warnings: list[str]) -> dt.datetime | None:
+    """Local acquisition time, made aware when a UTC tag reveals the offset."""
+    raw = _raw_date_time(tags)
+    if raw is None:
+        return None
+    clock = timeutil.parse_clock(raw[1]) or dt.time(0, 0)
+    candidates = [dt.datetime.combine(day, clock) for day in timeutil.date_candidates(raw[0])]
+    if not candidates:
+        return None
+    utc = _utc_clue(tags)
+    if utc is not None:
+        for local in candidates:
+            tz = timeutil.offset_from_utc(local, utc)
+            if tz is not None:
+                return local.replace(tzinfo=tz)
+    if len(candidates) > 1:
+        warnings.append(
+            f"date {raw[0]!r} is ambiguous (day/month order depends on the acquisition PC's "
+            "locale); read month first"
+        )
+    return candidates[0]
+
+
+def refine(signal: LightSignal, record: dict[str, Any]) -> None:
+    """Fill the record from DM ImageTags where HyperSpy's metadata is incomplete."""
+    record["extra"]["software"] = "Gatan DigitalMicrograph"
+    apply_tags(image_tags(signal), signal, record)
+
+
+def apply_tags(tags: dict[str, Any], signal: LightSignal, record: dict[str, Any]) -> None:
+    """Refine ``record`` from a DM ``ImageTags`` tree (also used for DM tags kept in TIFFs)."""
+    if not tags:
+        return
+    local = acquisition_time(tags, record["warnings"])
+    if local is not None:
+        record["acquired_at"] = None
+        set_local_time(record, local)
+    info = subdict(tags, "Microscope Info")
+    session = subdict(tags, "Session Info")
+    record["microscope"] = record["microscope"] or first_str(
+        session.get("Microscope"), info.get("Microscope"), info.get("Name")
+    )
+    record["vendor"] = maker_from_names(
+        info.get("Name"), session.get("Microscope"), record["microscope"]
+    )
+    if record["beam_energy_keV"] is None and to_float(info.get("Voltage")):
+        record["beam_energy_keV"] = float(info["Voltage"]) / 1000
+    illumination = str(info.get("Illumination Mode") or "").upper()
+    imaging = str(info.get("Imaging Mode") or "").upper()
+    operation = str(info.get("Operation Mode") or "").upper()
+    if "STEM" in illumination or "SCANNING" in operation or "DigiScan" in tags:
+        record["technique"] = "STEM"
+        record["imaging_mode"] = "scanning"
+    elif illumination or operation:
+        record["technique"] = "TEM"
+        tem_diffraction = "DIFFRACTION" in imaging or "DIFFRACTION" in operation
+        record["imaging_mode"] = "diffraction" if tem_diffraction else "imaging"
+        if tem_diffraction:
+            # the "Indicated Magnification" of a TEM diffraction pattern is its camera length
+            record["magnification"] = None
+            if record["camera_length_mm"] is None:
+                record["camera_length_mm"] = to_float(info.get("Indicated Magnification"))
+    if record["imaging_mode"] != "diffraction" and record["magnification"] is None:
+        record["magnification"] = to_float(info.get("Indicated Magnification"))
+    if record["technique"] == "STEM" and record["camera_length_mm"] is None:
+        record["camera_length_mm"] = to_float(info.get("STEM Camera Length")) or None
+    meta_signal = str(get_path(tags, "Meta Data.Signal") or "").upper()
+    if meta_signal == "EELS":
+        record["technique"] = "EELS"
+    elif meta_signal in ("X-RAY", "EDS"):
+        record["technique"] = "EDS"
+    if record["exposure_s"] is None:
+        record["exposure_s"] = _exposure(tags)
+    if record["dwell_time_s"] is None:
+        sample_us = to_float(get_path(tags, "DigiScan.Sample Time"))
+        pixel_s = to_float(get_path(tags, "SI.Acquisition.Pixel time (s)"))
+        record["dwell_time_s"] = sample_us * 1e-6 if sample_us else pixel_s
+    record["detector"] = record["detector"] or first_str(
+        get_path(tags, "DataBar.Device Name"),
+        get_path(tags, "Acquisition.Device.Name"),
+        get_path(tags, "EELS Spectrometer.Instrument name"),
+        get_path(tags, "EDS.Detector Info.Detector type"),
+    )
+    record["operator"] = record["operator"] or first_str(
+        session.get("Operator"), info.get("Operator")
+    )
+    record["specimen"] = record["specimen"] or first_str(
+        session.get("Specimen"), info.get("Specimen")
+    )
+    stage = subdict(info, "Stage Position") or None
+    if stage:
+        record["stage"] = make_stage(
+            to_float(stage.get("Stage X")),
+            to_float(stage.get("Stage Y")),
+            to_float(stage.get("Stage Z")),
+            to_float(stage.get("Stage Alpha")),
+            to_float(stage.get("Stage Beta")),
+            length_unit_m=1e-6,
+        )
+    if signal.dtype.names:
+        record["extra"]["rgb"] = True
+
+
+def _exposure(tags: dict[str, Any]) -> float | None:
+    for path in (
+        "Acquisition.Parameters.Detector.exposure (s)",
+        "DataBar.Exposure Time (s)",
+        "EELS.Acquisition.Integration time (s)",
+        "EDS.Live time",
+    ):
+        value = to_float(get_path(tags, path))
+        if value is not None:
+            return value
+    exposure = to_float(get_path(tags, "EELS.Acquisition.Exposure (s)"))
+    frames = to_float(get_path(tags, "EELS.Acquisition.Number of frames"))
+    if exposure is not None:
+        return exposure * (frames or 1)
+    ns = to_float(get_path(tags, "Acquisition.Frame.Sequence.Exposure Time (ns)"))
+    return ns * 1e-9 if ns else None
+
+
+def label(path: Path, signal: LightSignal) -> str:
+    """``digitalmicrograph/dm3`` or ``digitalmicrograph/dm4``."""
+    ext = path.suffix[1:].lower()
+    return f"digitalmicrograph/{ext if ext in ('dm3', 'dm4') else 'dm'}"
+
+
+VENDOR = Vendor(
+    name="digitalmicrograph",
+    matches=lambda s: s.reader == READER,
+    refine=refine,
+    label=label,
+)
