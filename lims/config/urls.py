@@ -19,6 +19,18 @@ urlpatterns = [
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("lims.api.urls")),
     path("files/", include("lims.files.urls")),
+    # The web interface
+    path("", core_views.home, name="home"),
+    path("search/", core_views.search, name="search"),
+    path("accounts/", include("lims.accounts.urls")),
+    path("projects/", include("lims.projects.urls")),
+    path("datasets/", include("lims.datasets.urls")),
+    path("comments/", include("lims.comments.urls")),
+    path("instruments/", include("lims.instruments.urls")),
+    path("facility/", include("lims.core.urls")),
 ]
+handler403 = "lims.core.views.forbidden"
+handler404 = "lims.core.views.not_found"
+handler500 = "lims.core.views.server_error"
 # Media files are never served directly: downloads and previews go through views that ask
 # the permission seam first.

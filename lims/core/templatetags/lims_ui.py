@@ -1,0 +1,216 @@
+"""Filters and tags shared by the LIMS's pages: badges, sizes, safe Markdown, metadata trees."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import markdown
+import nh3
+from django import template
+from django.http import HttpRequest
+from django.utils.dateparse import parse_datetime
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from lims.core.permissions import Action, can
+
+register = template.Library()
+
+#: HTML that survives in a rendered comment; everything else is stripped by nh3.
+COMMENT_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
+    "a", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del",
+}  # fmt: skip
+COMMENT_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+
+
+@register.filter
+def render_markdown(text: str) -> SafeString:
+    """A comment's text as safe HTML: Markdown rendered, then sanitized (no scripts, no styles).
+
+    Headings are shifted down so a comment cannot shout over the page's own headings.
+    """
+    html = markdown.markdown(
+        text or "",
+        extensions=["fenced_code", "tables", "sane_lists", "nl2br"],
+        output_format="html",
+    )
+    html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>")
+    html = html.replace("<h2>", "<h4>").replace("</h2>", "</h4>")
+    clean = nh3.clean(
+        html,
+        tags=COMMENT_TAGS,
+        attributes=COMMENT_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return mark_safe(clean)
+
+
+@register.filter
+def status_badge(status: str | None, label: str | None = None) -> SafeString:
+    """A coloured badge for an extraction or run status."""
+    status = status or "pending"
+    text = label or status.replace("_", " ").capitalize()
+    if status == "unsupported" and not label:
+        text = "Unsupported"
+    return format_html('<span class="badge badge-{}">{}</span>', status, text)
+
+
+@register.filter
+def visibility_badge(level: str | None) -> SafeString:
+    """A badge for public / internal / private."""
+    level = level or "private"
+    return format_html('<span class="badge plain badge-{}">{}</span>', level, level.capitalize())
+
+
+@register.filter
+def role_badge(role: str | None) -> SafeString:
+    if not role:
+        return format_html("{}", "")
+    return format_html('<span class="badge plain badge-{}">{}</span>', role, role.capitalize())
+
+
+@register.filter
+def isodatetime(value: Any) -> dt.datetime | None:
+    """An ISO string (as stored in extracted metadata) as a datetime for the ``date`` filter."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_datetime(value)
+        except ValueError:
+            return None
+    return None
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """``0.42 s``, ``12.3 s``, ``3 min 05 s``."""
+    if seconds is None:
+        return "—"
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s"
+
+
+def format_number(value: Any) -> str:
+    """Numbers with a sensible number of significant digits; other values as text."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", "\u202f") if abs(value) >= 10_000 else str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return str(value)
+        if value == 0:
+            return "0"
+        if 1e-3 <= abs(value) < 1e6:
+            return f"{value:.6g}"
+        return f"{value:.4e}"
+    return str(value)
+
+
+register.filter("number", format_number)
+
+
+@register.simple_tag(takes_context=True)
+def allowed(context: dict[str, Any], action: str, obj: Any) -> bool:
+    """``{% allowed "edit" dataset as can_edit %}``: asks the permission seam."""
+    request: HttpRequest | None = context.get("request")
+    user = getattr(request, "user", None)
+    return can(user, Action(action), obj)
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: dict[str, Any], key: str, label: str, numeric: bool = False) -> SafeString:
+    """A sortable ``<th>``: a link sorting by ``key`` (toggling the direction), with aria-sort."""
+    request: HttpRequest = context["request"]
+    current = request.GET.get("sort", context.get("default_sort", ""))
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("partial", None)
+    descending = current == f"-{key}"
+    ascending = current == key
+    params["sort"] = f"-{key}" if ascending else key
+    aria = ""
+    if ascending:
+        aria = ' aria-sort="ascending"'
+    elif descending:
+        aria = ' aria-sort="descending"'
+    css = ' class="num"' if numeric else ""
+    return format_html(
+        '<th scope="col"{}{}><a href="?{}">{}</a></th>',
+        mark_safe(css),
+        mark_safe(aria),
+        params.urlencode(),
+        label,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: dict[str, Any], page: int) -> str:
+    """The current URL's query string with another page number."""
+    params = context["request"].GET.copy()
+    params.pop("partial", None)
+    params["page"] = page
+    return "?" + params.urlencode()
+
+
+# --- Metadata trees --------------------------------------------------------------------------
+
+MAX_TREE_NODES = 20_000
+
+
+def _leaf(value: Any) -> SafeString:
+    if isinstance(value, str):
+        return format_html('<span class="v str">{}</span>', value)
+    if value is None:
+        return format_html('<span class="v">{}</span>', "null")
+    return format_html('<span class="v">{}</span>', format_number(value))
+
+
+def _render_tree(node: Any, out: list[str], budget: list[int], depth: int) -> None:
+    items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+    out.append("<ul>")
+    for key, value in items:
+        budget[0] -= 1
+        if budget[0] < 0:
+            out.append('<li class="muted">… (tree truncated)</li>')
+            break
+        key_html = escape(str(key) if isinstance(node, dict) else f"[{key}]")
+        if isinstance(value, dict | list) and value:
+            open_attr = " open" if depth < 1 else ""
+            count = len(value)
+            noun = "entries" if isinstance(value, dict) else "items"
+            out.append(
+                f'<li><details{open_attr}><summary><span class="k">{key_html}</span> '
+                f'<span class="count">{count} {noun}</span></summary>'
+            )
+            _render_tree(value, out, budget, depth + 1)
+            out.append("</details></li>")
+        else:
+            shown = (
+                value
+                if not isinstance(value, dict | list)
+                else ("{}" if isinstance(value, dict) else "[]")
+            )
+            out.append(f'<li><span class="k">{key_html}</span>: {_leaf(shown)}</li>')
+    out.append("</ul>")
+
+
+@register.filter
+def metadata_tree(node: Any) -> SafeString:
+    """A nested dict/list as collapsible ``<details>`` lists; every key and value escaped."""
+    if not node:
+        return format_html('<p class="muted">{}</p>', "No metadata.")
+    out: list[str] = []
+    _render_tree(
+        node if isinstance(node, dict | list) else {"value": node}, out, [MAX_TREE_NODES], 0
+    )
+    return mark_safe("".join(out))

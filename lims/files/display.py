@@ -1,0 +1,165 @@
+"""How a file's extracted metadata is shown: the summary table, the heading, the comparison."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+
+from lims.files.models import ExtractionRun, InstrumentFile, RunStatus
+
+#: (key in the normalized summary, label, unit, multiplier) in the order a microscopist reads.
+SUMMARY_FIELDS: list[tuple[str, str, str, float]] = [
+    ("acquired_at", "Acquired", "", 1),
+    ("microscope", "Microscope", "", 1),
+    ("vendor", "Vendor", "", 1),
+    ("technique", "Technique", "", 1),
+    ("imaging_mode", "Imaging mode", "", 1),
+    ("kind", "Kind", "", 1),
+    ("beam_energy_keV", "Beam energy", "keV", 1),
+    ("magnification", "Magnification", "\u00d7", 1),
+    ("camera_length_mm", "Camera length", "mm", 1),
+    ("pixel_size", "Pixel size", "", 1),
+    ("exposure_s", "Exposure", "s", 1),
+    ("dwell_time_s", "Dwell time", "µs", 1e6),
+    ("detector", "Detector", "", 1),
+    ("operator", "Operator", "", 1),
+    ("specimen", "Specimen", "", 1),
+    ("signals_count", "Signals in file", "", 1),
+]
+STAGE_FIELDS: list[tuple[str, str, str, float]] = [
+    ("x_m", "Stage X", "µm", 1e6),
+    ("y_m", "Stage Y", "µm", 1e6),
+    ("z_m", "Stage Z", "µm", 1e6),
+    ("alpha_deg", "Stage \u03b1 (tilt)", "°", 1),
+    ("beta_deg", "Stage β (tilt)", "°", 1),
+]
+
+
+def _scaled(value: Any, factor: float) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool) and factor != 1:
+        return value * factor
+    return value
+
+
+def summary_rows(metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """The normalized summary as ``{label, value, unit, key}`` rows; empty values left out."""
+    rows: list[dict[str, Any]] = []
+    for key, label, unit, factor in SUMMARY_FIELDS:
+        value = metadata.get(key)
+        if value in (None, "", [], {}):
+            continue
+        if key == "pixel_size" and isinstance(value, dict):
+            unit = str(value.get("unit") or "")
+            value = value.get("value")
+            if value is None:
+                continue
+        if key == "acquired_at" and isinstance(value, str):
+            value = parse_datetime(value) or value
+        rows.append({"key": key, "label": label, "value": _scaled(value, factor), "unit": unit})
+    stage = metadata.get("stage") or {}
+    if isinstance(stage, dict):
+        for key, label, unit, factor in STAGE_FIELDS:
+            value = stage.get(key)
+            if value is not None:
+                rows.append(
+                    {"key": f"stage.{key}", "label": label, "value": _scaled(value, factor),
+                     "unit": unit}
+                )  # fmt: skip
+    si = metadata.get("si") or {}
+    if isinstance(si, dict):
+        for key, value in si.items():
+            if value not in (None, "", [], {}):
+                label = "Spectrum image: " + key.replace("_", " ")
+                rows.append({"key": f"si.{key}", "label": label, "value": value, "unit": ""})
+    return rows
+
+
+def extraction_heading(file: InstrumentFile, runs: list[ExtractionRun]) -> dict[str, Any] | None:
+    """Who extracted the shown metadata and when: the latest successful run."""
+    done = next((run for run in runs if run.status == RunStatus.DONE), None)
+    if done is None:
+        return None
+    return {
+        "extractor": done.extractor_name or "extractor",
+        "version": done.extractor_version or file.extractor_version,
+        "when": done.finished_at or done.queued_at,
+    }
+
+
+# --- Comparing two files ----------------------------------------------------------------------
+
+MAX_FLAT = 20_000
+
+
+def flatten(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``("a.b[2].c", value)`` pairs of the leaves of a nested dict/list tree."""
+    if isinstance(node, dict):
+        if not node and prefix:
+            yield prefix, {}
+        for key, value in node.items():
+            yield from flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(node, list):
+        if not node and prefix:
+            yield prefix, []
+        for i, value in enumerate(node):
+            yield from flatten(value, f"{prefix}[{i}]")
+    else:
+        yield prefix, node
+
+
+def _flat(node: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for i, (key, value) in enumerate(flatten(node)):
+        if i >= MAX_FLAT:
+            break
+        out[key] = value
+    return out
+
+
+_MISSING = object()
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def diff_rows(a: InstrumentFile, b: InstrumentFile, *, include_equal: bool = False) -> list[dict]:
+    """Rows ``{section, path, a, b, a_missing, b_missing, equal}`` comparing two files.
+
+    Compares the normalized summary, then the vendor tree of the first signal of each.
+    """
+    rows: list[dict[str, Any]] = []
+    a_trees = (a.original_metadata or {}).get("signals") or [{}]
+    b_trees = (b.original_metadata or {}).get("signals") or [{}]
+    sections = [
+        ("Summary", _flat(_without(a.metadata or {})), _flat(_without(b.metadata or {}))),
+        ("Vendor metadata", _flat(a_trees[0]), _flat(b_trees[0])),
+    ]
+    for section, left, right in sections:
+        keys = list(left) + [k for k in right if k not in left]
+        for key in keys:
+            va, vb = left.get(key, _MISSING), right.get(key, _MISSING)
+            equal = va == vb
+            if equal and not include_equal:
+                continue
+            rows.append(
+                {
+                    "section": section,
+                    "path": key,
+                    "a": None if va is _MISSING else _display(va),
+                    "b": None if vb is _MISSING else _display(vb),
+                    "a_missing": va is _MISSING,
+                    "b_missing": vb is _MISSING,
+                    "equal": equal,
+                }
+            )
+    return rows
+
+
+def _without(metadata: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metadata.items() if k != "warnings"}

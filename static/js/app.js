@@ -1,0 +1,295 @@
+/* Small progressive enhancements of the LIMS pages; every page works without them.
+   - [data-zoom]: zoom and pan of a preview image (wheel, drag, buttons, keyboard)
+   - [data-tree-root]: search, expand and collapse of a metadata tree
+   - [data-spectrum-url]: an interactive SVG plot of a spectrum
+   - #dropzone: drag-and-drop chunked upload with per-file progress (see upload.js) */
+"use strict";
+
+(function () {
+  // ---------------------------------------------------------------- zoom and pan
+  function setupZoom(root) {
+    const stage = root.querySelector(".viewer-stage");
+    const img = stage && stage.querySelector("img");
+    if (!img) return;
+    const label = root.querySelector(".zoom-level");
+    let scale = 1, fit = 1, x = 0, y = 0, zoomed = false;
+
+    function fitScale() {
+      const w = img.naturalWidth || 1, h = img.naturalHeight || 1;
+      return Math.min(stage.clientWidth / w, stage.clientHeight / h, 1e6);
+    }
+    function clamp() {
+      const w = img.naturalWidth * scale, h = img.naturalHeight * scale;
+      const W = stage.clientWidth, H = stage.clientHeight;
+      x = w <= W ? (W - w) / 2 : Math.min(0, Math.max(W - w, x));
+      y = h <= H ? (H - h) / 2 : Math.min(0, Math.max(H - h, y));
+    }
+    function apply() {
+      if (!zoomed) {
+        stage.classList.remove("zoomed");
+        img.style.transform = "";
+        img.style.width = "";
+        img.style.height = "";
+        if (label) label.textContent = "Fit";
+        return;
+      }
+      stage.classList.add("zoomed");
+      clamp();
+      img.style.width = img.naturalWidth + "px";
+      img.style.height = img.naturalHeight + "px";
+      img.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
+      if (label) label.textContent = Math.round(scale * 100) + "%";
+    }
+    function zoomAt(factor, cx, cy) {
+      if (!zoomed) {
+        fit = fitScale();
+        scale = fit;
+        zoomed = true;
+        x = (stage.clientWidth - img.naturalWidth * scale) / 2;
+        y = (stage.clientHeight - img.naturalHeight * scale) / 2;
+      }
+      const next = Math.min(32, Math.max(fit * 0.5, scale * factor));
+      if (cx === undefined) { cx = stage.clientWidth / 2; cy = stage.clientHeight / 2; }
+      x = cx - (cx - x) * (next / scale);
+      y = cy - (cy - y) * (next / scale);
+      scale = next;
+      apply();
+    }
+    function reset() { zoomed = false; scale = 1; apply(); }
+    function oneToOne() { zoomAt(1 / (zoomed ? scale : fitScale())); }
+
+    stage.addEventListener("wheel", (e) => {
+      e.preventDefault();
+      const r = stage.getBoundingClientRect();
+      zoomAt(e.deltaY < 0 ? 1.2 : 1 / 1.2, e.clientX - r.left, e.clientY - r.top);
+    }, { passive: false });
+    let drag = null;
+    stage.addEventListener("pointerdown", (e) => {
+      if (!zoomed) return;
+      drag = { px: e.clientX, py: e.clientY, x, y };
+      stage.setPointerCapture(e.pointerId);
+      stage.classList.add("dragging");
+    });
+    stage.addEventListener("pointermove", (e) => {
+      if (!drag) return;
+      x = drag.x + e.clientX - drag.px;
+      y = drag.y + e.clientY - drag.py;
+      apply();
+    });
+    const stop = () => { drag = null; stage.classList.remove("dragging"); };
+    stage.addEventListener("pointerup", stop);
+    stage.addEventListener("pointercancel", stop);
+    stage.addEventListener("dblclick", (e) => {
+      const r = stage.getBoundingClientRect();
+      zoomAt(2, e.clientX - r.left, e.clientY - r.top);
+    });
+    stage.addEventListener("keydown", (e) => {
+      const step = 40;
+      const keys = {
+        "+": () => zoomAt(1.25), "=": () => zoomAt(1.25), "-": () => zoomAt(1 / 1.25),
+        "0": reset, "1": oneToOne,
+        ArrowLeft: () => { x += step; apply(); }, ArrowRight: () => { x -= step; apply(); },
+        ArrowUp: () => { y += step; apply(); }, ArrowDown: () => { y -= step; apply(); },
+      };
+      if (keys[e.key] && (zoomed || !e.key.startsWith("Arrow"))) { e.preventDefault(); keys[e.key](); }
+    });
+    root.querySelector("[data-zoom-in]")?.addEventListener("click", () => zoomAt(1.25));
+    root.querySelector("[data-zoom-out]")?.addEventListener("click", () => zoomAt(1 / 1.25));
+    root.querySelector("[data-zoom-reset]")?.addEventListener("click", reset);
+    root.querySelector("[data-zoom-one]")?.addEventListener("click", oneToOne);
+    window.addEventListener("resize", () => { if (zoomed) apply(); });
+  }
+
+  // ---------------------------------------------------------------- metadata tree
+  function setupTree(root) {
+    const tree = root.querySelector("[data-tree]");
+    const input = root.querySelector("[data-tree-search]");
+    const count = root.querySelector("[data-tree-count]");
+    if (!tree) return;
+    const items = Array.from(tree.querySelectorAll("li"));
+    const details = Array.from(tree.querySelectorAll("details"));
+    const initiallyOpen = details.map((d) => d.open);
+    root.querySelector("[data-tree-expand]")?.addEventListener("click", () => details.forEach((d) => { d.open = true; }));
+    root.querySelector("[data-tree-collapse]")?.addEventListener("click", () => details.forEach((d) => { d.open = false; }));
+
+    function unmark() {
+      tree.querySelectorAll("mark").forEach((m) => m.replaceWith(document.createTextNode(m.textContent)));
+      tree.normalize();
+    }
+    function markIn(el, needle) {
+      // Highlight the first occurrence in each of the item's own key/value spans.
+      el.querySelectorAll(":scope > .k, :scope > .v, :scope > details > summary > .k").forEach((span) => {
+        const text = span.textContent;
+        const at = text.toLowerCase().indexOf(needle);
+        if (at < 0) return;
+        const mark = document.createElement("mark");
+        mark.textContent = text.slice(at, at + needle.length);
+        span.textContent = "";
+        span.append(text.slice(0, at), mark, text.slice(at + needle.length));
+      });
+    }
+    let timer = null;
+    function run() {
+      const needle = input.value.trim().toLowerCase();
+      unmark();
+      if (!needle) {
+        items.forEach((li) => li.classList.remove("hidden"));
+        details.forEach((d, i) => { d.open = initiallyOpen[i]; });
+        if (count) count.textContent = "";
+        return;
+      }
+      let hits = 0;
+      items.forEach((li) => li.classList.add("hidden"));
+      items.forEach((li) => {
+        const own = Array.from(li.querySelectorAll(":scope > .k, :scope > .v, :scope > details > summary > .k"))
+          .map((s) => s.textContent).join(" ").toLowerCase();
+        if (!own.includes(needle)) return;
+        hits += 1;
+        markIn(li, needle);
+        li.classList.remove("hidden");
+        // Show the ancestors, opened, and everything below a matching branch.
+        let node = li.parentElement;
+        while (node && node !== tree) {
+          if (node.tagName === "LI") node.classList.remove("hidden");
+          if (node.tagName === "DETAILS") node.open = true;
+          node = node.parentElement;
+        }
+        li.querySelectorAll("li").forEach((child) => child.classList.remove("hidden"));
+      });
+      if (count) count.textContent = hits === 1 ? "1 match" : `${hits} matches`;
+    }
+    input?.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 120); });
+    input?.addEventListener("keydown", (e) => { if (e.key === "Escape") { input.value = ""; run(); } });
+  }
+
+  // ---------------------------------------------------------------- spectrum plot
+  const SVG = "http://www.w3.org/2000/svg";
+  function el(name, attrs, parent) {
+    const node = document.createElementNS(SVG, name);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+  function niceTicks(lo, hi, n) {
+    const span = hi - lo || 1;
+    const step0 = span / n;
+    const mag = Math.pow(10, Math.floor(Math.log10(step0)));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= step0) || step0;
+    const ticks = [];
+    for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(+t.toPrecision(12));
+    return ticks;
+  }
+  function fmt(v) {
+    const a = Math.abs(v);
+    if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(1);
+    return +v.toPrecision(4) + "";
+  }
+  function setupSpectrum(root) {
+    const holder = root.querySelector(".spectrum-plot");
+    const readout = root.querySelector(".readout");
+    fetch(root.dataset.spectrumUrl, { credentials: "same-origin" })
+      .then((r) => r.json().then((data) => ({ ok: r.ok, data })))
+      .then(({ ok, data }) => {
+        if (!ok || data.error) throw new Error(data.error || "The spectrum could not be read.");
+        draw(holder, readout, data);
+      })
+      .catch((err) => {
+        readout.textContent = err.message;
+        const fallback = root.querySelector("noscript");
+        if (fallback) holder.innerHTML = fallback.textContent;
+      });
+  }
+  function draw(holder, readout, data) {
+    const xs = data.x, ys = data.y;
+    let x0 = xs[0], x1 = xs[xs.length - 1];
+    const full = [x0, x1];
+    const svg = el("svg", { viewBox: "0 0 900 360", preserveAspectRatio: "none", "aria-hidden": "true" });
+    holder.innerHTML = "";
+    holder.appendChild(svg);
+    const m = { l: 64, r: 16, t: 14, b: 44 }, W = 900, H = 360;
+    const pw = W - m.l - m.r, ph = H - m.t - m.b;
+    const g = el("g", {}, svg);
+    const overlay = el("g", {}, svg);
+    const cursor = el("line", { class: "cursor", y1: m.t, y2: m.t + ph, visibility: "hidden" }, overlay);
+    const band = el("rect", { y: m.t, height: ph, fill: "rgba(29,95,191,0.12)", visibility: "hidden" }, overlay);
+    const hit = el("rect", { x: m.l, y: m.t, width: pw, height: ph, fill: "transparent" }, svg);
+    let sx, sy, ylo, yhi;
+
+    function render() {
+      g.innerHTML = "";
+      const inRange = [];
+      for (let i = 0; i < xs.length; i++) if (xs[i] >= x0 && xs[i] <= x1) inRange.push(i);
+      ylo = 0; yhi = 1;
+      if (inRange.length) {
+        ylo = Math.min(0, ...inRange.map((i) => ys[i]));
+        yhi = Math.max(...inRange.map((i) => ys[i]));
+        if (yhi <= ylo) yhi = ylo + 1;
+        yhi += (yhi - ylo) * 0.05;
+      }
+      sx = (v) => m.l + ((v - x0) / (x1 - x0 || 1)) * pw;
+      sy = (v) => m.t + ph - ((v - ylo) / (yhi - ylo)) * ph;
+      const grid = el("g", { class: "grid" }, g);
+      const axis = el("g", { class: "axis" }, g);
+      niceTicks(x0, x1, 8).forEach((t) => {
+        el("line", { x1: sx(t), x2: sx(t), y1: m.t, y2: m.t + ph }, grid);
+        const label = el("text", { x: sx(t), y: m.t + ph + 16, "text-anchor": "middle" }, axis);
+        label.textContent = fmt(t);
+      });
+      niceTicks(ylo, yhi, 5).forEach((t) => {
+        el("line", { x1: m.l, x2: m.l + pw, y1: sy(t), y2: sy(t) }, grid);
+        const label = el("text", { x: m.l - 6, y: sy(t) + 4, "text-anchor": "end" }, axis);
+        label.textContent = fmt(t);
+      });
+      el("path", { d: `M${m.l},${m.t}V${m.t + ph}H${m.l + pw}` }, axis);
+      const xl = el("text", { x: m.l + pw / 2, y: H - 6, "text-anchor": "middle" }, axis);
+      xl.textContent = data.x_label;
+      const yl = el("text", { x: 14, y: m.t + ph / 2, "text-anchor": "middle", transform: `rotate(-90 14 ${m.t + ph / 2})` }, axis);
+      yl.textContent = data.y_label;
+      const d = inRange.map((i, k) => `${k ? "L" : "M"}${sx(xs[i]).toFixed(1)},${sy(ys[i]).toFixed(1)}`).join("");
+      el("path", { class: "trace", d, "vector-effect": "non-scaling-stroke" }, g);
+    }
+    function toData(evt) {
+      const r = svg.getBoundingClientRect();
+      const px = ((evt.clientX - r.left) / r.width) * W;
+      return { px, x: x0 + ((px - m.l) / pw) * (x1 - x0) };
+    }
+    function nearest(x) {
+      let best = 0;
+      for (let i = 1; i < xs.length; i++) if (Math.abs(xs[i] - x) < Math.abs(xs[best] - x)) best = i;
+      return best;
+    }
+    let start = null;
+    hit.addEventListener("pointermove", (e) => {
+      const p = toData(e);
+      const i = nearest(p.x);
+      cursor.setAttribute("x1", sx(xs[i])); cursor.setAttribute("x2", sx(xs[i]));
+      cursor.setAttribute("visibility", "visible");
+      readout.textContent = `${data.x_label}: ${fmt(xs[i])} · ${data.y_label}: ${fmt(ys[i])}`;
+      if (start) {
+        const a = Math.min(start.px, p.px), b = Math.max(start.px, p.px);
+        band.setAttribute("x", a); band.setAttribute("width", b - a); band.setAttribute("visibility", "visible");
+      }
+    });
+    hit.addEventListener("pointerleave", () => cursor.setAttribute("visibility", "hidden"));
+    hit.addEventListener("pointerdown", (e) => { start = toData(e); hit.setPointerCapture(e.pointerId); });
+    hit.addEventListener("pointerup", (e) => {
+      const end = toData(e);
+      band.setAttribute("visibility", "hidden");
+      if (start && Math.abs(end.px - start.px) > 6) {
+        x0 = Math.min(start.x, end.x); x1 = Math.max(start.x, end.x);
+        render();
+      }
+      start = null;
+    });
+    hit.addEventListener("dblclick", () => { [x0, x1] = full; render(); });
+    render();
+    readout.textContent = `${data.points} points${data.title ? " · " + data.title : ""}. Drag across the plot to zoom into a range, double-click to reset.`;
+  }
+
+  function init(scope) {
+    scope.querySelectorAll("[data-zoom]").forEach(setupZoom);
+    scope.querySelectorAll("[data-tree-root]").forEach(setupTree);
+    scope.querySelectorAll("[data-spectrum-url]").forEach(setupSpectrum);
+  }
+  document.addEventListener("DOMContentLoaded", () => init(document));
+})();

@@ -1,0 +1,62 @@
+"""Every page in a real browser with factory data: it renders, its scripts run, it looks right."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.factories import CommentFactory, InstrumentFactory
+from tests.web.conftest import done_file, summary
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_pages_render_and_enhance(page, screenshot, personas) -> None:
+    instrument = InstrumentFactory(name="JEOL ARM200F", match_patterns=["ARM200F"])
+    files = [
+        done_file(personas.dataset, original_name=f"lattice_{i:02d}.dm3", instrument=instrument)
+        for i in range(3)
+    ]
+    done_file(
+        personas.dataset,
+        original_name="spectrum.msa",
+        metadata=summary(kind="spectrum", technique="EDS", magnification=None),
+        format_label="msa/msa",
+    )
+    CommentFactory(dataset=personas.dataset, author=personas.viewer, body="Nice **fringes**.")
+    sign_in(page, personas.manager.username)
+    screenshot(page, "home")
+
+    page.goto(personas.project.get_absolute_url())
+    screenshot(page, "project")
+
+    page.goto(personas.dataset.get_absolute_url())
+    assert page.locator("#file-table tbody tr").count() == 4
+    screenshot(page, "dataset")
+    page.get_by_role("link", name="Gallery").click()
+    screenshot(page, "dataset-gallery")
+
+    page.goto(files[0].get_absolute_url())
+    page.get_by_label("Search the vendor metadata").fill("voltage")
+    expect(page.locator("[data-tree-count]")).to_have_text("1 match")
+    page.locator(".viewer-stage").focus()
+    page.keyboard.press("+")
+    expect(page.locator(".zoom-level")).to_have_text(re.compile(r"\d+%"))
+    screenshot(page, "file")
+
+    page.goto(f"/files/{files[0].uid}/compare/?with={files[1].uid}&all=1")
+    screenshot(page, "compare")
+    page.goto("/search/?q=lattice")
+    screenshot(page, "search")
+    page.goto("/no/such/page/")
+    screenshot(page, "404")
+
+    sign_in(page, personas.facility_manager.username)
+    for name in ("", "projects/", "people/", "failed/"):
+        page.goto(f"/facility/{name}")
+        screenshot(page, f"facility-{name.strip('/') or 'dashboard'}")
+    page.goto("/instruments/")
+    screenshot(page, "instruments")

@@ -1,0 +1,66 @@
+"""The facility manager's pages and the instruments."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from lims.files.models import ExtractionStatus
+from tests.factories import InstrumentFactory, InstrumentFileFactory
+from tests.web.conftest import done_file
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["manage:dashboard", "manage:projects", "manage:people", "manage:failed"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("persona", ["outsider", "viewer", "manager"])
+def test_only_facility_managers(client, personas, name, persona) -> None:
+    client.force_login(getattr(personas, persona))
+    assert client.get(reverse(name)).status_code == 403
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_anonymous_users_sign_in_first(client, name) -> None:
+    response = client.get(reverse(name))
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_facility_pages_show_everything(client, personas) -> None:
+    failed = InstrumentFileFactory(
+        dataset=personas.dataset, status=ExtractionStatus.FAILED, status_message="Truncated file"
+    )
+    client.force_login(personas.facility_manager)
+    assert personas.project.name in client.get(reverse("manage:projects")).content.decode()
+    people = client.get(reverse("manage:people")).content.decode()
+    assert "carla" in people and "Contributor" in people
+    html = client.get(reverse("manage:failed")).content.decode()
+    assert failed.original_name in html and "Truncated file" in html
+    assert reverse("files:reextract", args=[failed.uid]) in html
+    dashboard = client.get(reverse("manage:dashboard")).content.decode()
+    assert "Failed extractions" in dashboard
+
+
+def test_facility_lists_have_bounded_queries(
+    client, personas, django_assert_max_num_queries
+) -> None:
+    for _ in range(30):
+        InstrumentFileFactory(dataset=personas.dataset, status=ExtractionStatus.FAILED)
+    client.force_login(personas.facility_manager)
+    for name in PAGES:
+        with django_assert_max_num_queries(10):
+            client.get(reverse(name))
+
+
+def test_instruments_count_only_visible_files(client, personas) -> None:
+    instrument = InstrumentFactory(name="Titan Krios")
+    done_file(personas.dataset, instrument=instrument, original_name="hidden.dm3")
+    client.force_login(personas.outsider)
+    html = client.get(reverse("instruments:list")).content.decode()
+    assert "Titan Krios" in html
+    detail = client.get(reverse("instruments:detail", args=[instrument.pk])).content.decode()
+    assert "hidden.dm3" not in detail
+    client.force_login(personas.viewer)
+    detail = client.get(reverse("instruments:detail", args=[instrument.pk])).content.decode()
+    assert "hidden.dm3" in detail

@@ -1,0 +1,151 @@
+"""File pages: preview, metadata summary with units, vendor tree, runs, compare, live status."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from lims.files.models import ExtractionStatus
+from tests.factories import CompanionFileFactory, InstrumentFileFactory
+from tests.web.conftest import done_file, summary, vendor_tree
+
+pytestmark = pytest.mark.django_db
+
+
+def test_file_page_shows_preview_metadata_tree_and_runs(client, personas) -> None:
+    file = done_file(personas.dataset, original_name="lattice.dm3")
+    client.force_login(personas.viewer)
+    html = client.get(file.get_absolute_url()).content.decode()
+    assert reverse("files:signal-preview", args=[file.uid, 0, "preview"]) in html or (
+        reverse("files:preview", args=[file.uid]) in html
+    )
+    assert "/media/" not in html  # images only through the permission-checked views
+    assert "Beam energy" in html and "keV" in html and "200" in html
+    assert "Stage X" in html and "1.5" in html and "µm" in html  # metres shown as µm
+    assert "Microscope Info" in html and "Indicated Magnification" in html
+    assert "Extracted by <strong>lims-extraction</strong> 1.0.0" in html
+    assert 'href="#runs"' in html and "2.00 s" in html
+    assert reverse("files:download", args=[file.uid]) in html
+
+
+def test_file_page_lists_companion_downloads(client, personas) -> None:
+    file = done_file(personas.dataset, original_name="series.emi")
+    companion = CompanionFileFactory(parent=file, original_name="series_1.ser")
+    client.force_login(personas.viewer)
+    html = client.get(file.get_absolute_url()).content.decode()
+    assert "series_1.ser" in html
+    assert reverse("files:companion-download", args=[file.uid, companion.pk]) in html
+
+
+def test_file_is_404_for_outsiders(client, personas) -> None:
+    file = done_file(personas.dataset)
+    client.force_login(personas.outsider)
+    for name in ("files:detail", "files:status", "files:compare"):
+        assert client.get(reverse(name, args=[file.uid])).status_code == 404
+
+
+def test_vendor_tree_escapes_keys_and_values(client, personas) -> None:
+    tree = vendor_tree(**{"<b>key</b>": "<script>alert(1)</script>"})
+    file = done_file(personas.dataset, tree=tree)
+    client.force_login(personas.viewer)
+    html = client.get(file.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;key&lt;/b&gt;" in html
+
+
+def test_spectrum_file_gets_an_interactive_plot(client, personas) -> None:
+    file = done_file(personas.dataset, metadata=summary(kind="spectrum"))
+    file.signals[0]["signal_shape"] = [2048]
+    file.save()
+    client.force_login(personas.viewer)
+    html = client.get(file.get_absolute_url()).content.decode()
+    assert reverse("files:spectrum", args=[file.uid, 0]) in html
+
+
+def test_spectrum_data_from_a_real_msa_file(client, personas, samples) -> None:
+    from django.core.files.base import ContentFile
+
+    data = (samples / "msa" / "example1.msa").read_bytes()
+    file = done_file(
+        personas.dataset,
+        original_name="example1.msa",
+        stored_file=ContentFile(data, name="example1.msa"),
+        metadata=summary(kind="spectrum"),
+    )
+    client.force_login(personas.viewer)
+    response = client.get(reverse("files:spectrum", args=[file.uid, 0]))
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["x"]) == len(body["y"]) == body["points"] <= 4096
+    assert body["points"] > 10 and "eV" in body["x_label"]
+    assert client.get(reverse("files:spectrum", args=[file.uid, 5])).status_code == 404
+
+
+def test_status_fragment_polls_until_done(client, personas) -> None:
+    file = InstrumentFileFactory(dataset=personas.dataset, status=ExtractionStatus.RUNNING)
+    client.force_login(personas.viewer)
+    url = reverse("files:status", args=[file.uid])
+    response = client.get(url, {"was": "running"})
+    assert b'hx-trigger="every 2s"' in response.content and b"Running" in response.content
+    file.status = ExtractionStatus.DONE
+    file.save()
+    response = client.get(url, {"was": "running"})
+    assert b"hx-trigger" not in response.content and b"Done" in response.content
+    assert response["HX-Refresh"] == "true"  # the page reloads to show preview and metadata
+
+
+def test_compare_shows_differences(client, personas) -> None:
+    a = done_file(personas.dataset, original_name="a.dm3")
+    b = done_file(
+        personas.dataset,
+        original_name="b.dm3",
+        metadata=summary(beam_energy_keV=300.0),
+        tree=vendor_tree(Extra={"Only": "in b"}),
+    )
+    client.force_login(personas.viewer)
+    response = client.get(reverse("files:compare", args=[a.uid]), {"with": str(b.uid)})
+    html = response.content.decode()
+    assert "beam_energy_keV" in html and "300" in html
+    assert "Extra.Only" in html and "absent" in html
+    assert "Microscope Info.Name" not in html  # equal values hidden by default
+    html = client.get(
+        reverse("files:compare", args=[a.uid]), {"with": str(b.uid), "all": "1"}
+    ).content.decode()
+    assert "Microscope Info.Name" in html
+
+
+def test_compare_with_an_invisible_file_is_404(client, personas) -> None:
+    a = done_file(personas.dataset)
+    hidden = done_file()
+    client.force_login(personas.viewer)
+    url = reverse("files:compare", args=[a.uid])
+    assert client.get(url, {"with": str(hidden.uid)}).status_code == 404
+    assert client.get(url, {"with": "not-a-uid"}).status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["viewer", "contributor"])
+def test_only_managers_reextract(client, personas, persona) -> None:
+    file = done_file(personas.dataset)
+    client.force_login(getattr(personas, persona))
+    assert client.post(reverse("files:reextract", args=[file.uid])).status_code == 403
+    assert b"Re-extract" not in client.get(file.get_absolute_url()).content
+
+
+def test_manager_reextracts(client, personas, settings) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    file = done_file(personas.dataset)
+    client.force_login(personas.manager)
+    response = client.post(reverse("files:reextract", args=[file.uid]), follow=True)
+    assert b"queued for extraction again" in response.content
+    assert file.runs.count() == 2
+
+
+def test_file_page_query_count_is_bounded(client, personas, django_assert_max_num_queries) -> None:
+    file = done_file(personas.dataset)
+    for i in range(40):
+        done_file(personas.dataset, original_name=f"sib{i}.dm3", with_previews=False)
+    for _ in range(5):
+        CompanionFileFactory(parent=file)
+    client.force_login(personas.viewer)
+    with django_assert_max_num_queries(14):
+        assert client.get(file.get_absolute_url()).status_code == 200
