@@ -193,7 +193,10 @@ class FileUploadSerializer(serializers.Serializer):
     """A one-shot upload (multipart/form-data)."""
 
     dataset = serializers.UUIDField(help_text="The uid of the dataset to upload into.")
-    file = serializers.FileField(help_text="The file's bytes; streamed to disk, never in memory.")
+    file = serializers.FileField(
+        allow_empty_file=True,  # an instrument's empty file is kept, and reported as failed
+        help_text="The file's bytes; streamed to disk, never in memory.",
+    )
 
 
 class ExtractionRunSerializer(serializers.ModelSerializer):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -386,7 +385,5 @@ class UploadSessionViewSet(
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, uid: str | None = None) -> Response:
-        session = self.get_object()
-        with transaction.atomic():
-            outcome = upload_session_complete(session=session, user=request.user)
+        outcome = upload_session_complete(session=self.get_object(), user=request.user)
         return _ingest_response(request, outcome)

@@ -33,9 +33,26 @@ def _private(response: HttpResponse, max_age: int = 0) -> HttpResponse:
     return response
 
 
+def _requesting_user(request: HttpRequest) -> Any:
+    """The signed-in user, or the API token's user: API clients download with their token."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() == "token" and key.strip():
+        from rest_framework.authentication import TokenAuthentication
+        from rest_framework.exceptions import AuthenticationFailed
+
+        try:
+            return TokenAuthentication().authenticate_credentials(key.strip())[0]
+        except AuthenticationFailed:
+            return user
+    return user
+
+
 def visible_files(request: HttpRequest) -> QuerySet[InstrumentFile]:
     """The files the requesting user may download."""
-    return InstrumentFile.objects.visible_to(request.user)
+    return InstrumentFile.objects.visible_to(_requesting_user(request))
 
 
 def open_original(item: InstrumentFile | CompanionFile) -> IO[bytes]:

@@ -260,9 +260,10 @@ def upload_session_append(
             os.fsync(handle.fileno())
         session.received = offset + written
         session.save(update_fields=["received", "updated_at"])
-    if interrupted is not None:
+    if interrupted is not None or written < length:
         raise UploadError(
-            f"The chunk was interrupted after {written} bytes; resume at {session.received}."
+            f"The chunk was interrupted after {written} of {length} bytes; "
+            f"resume at {session.received}."
         ) from interrupted
     return session
 

@@ -1,0 +1,157 @@
+"""The resumable, chunked upload protocol."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from lims.files.models import InstrumentFile, UploadSession
+from lims.files.uploads import partial_dir, session_path
+
+pytestmark = pytest.mark.django_db
+
+UPLOADS = "/api/uploads/"
+
+
+def start(client, dataset, name: str, data: bytes, sha256: str | None = None):
+    body = {"dataset": str(dataset.uid), "filename": name, "size": len(data)}
+    if sha256 is not None:
+        body["sha256"] = sha256
+    return client.post(UPLOADS, body, format="json")
+
+
+def put_chunk(client, uid: str, data: bytes, start_at: int, total: int, claimed: int | None = None):
+    end = start_at + (claimed if claimed is not None else len(data)) - 1
+    return client.generic(
+        "PUT",
+        f"{UPLOADS}{uid}/",
+        data,
+        content_type="application/octet-stream",
+        HTTP_CONTENT_RANGE=f"bytes {start_at}-{end}/{total}",
+    )
+
+
+def test_a_chunked_upload_interrupted_and_resumed_ends_byte_for_byte(personas, api_client_for):
+    client = api_client_for(personas.contributor)
+    data = os.urandom(3 * 1024 * 1024 + 123)
+    digest = hashlib.sha256(data).hexdigest()
+    response = start(client, personas.dataset, "big scan.dm4", data, sha256=digest)
+    assert response.status_code == 201, response.content
+    session = response.json()
+    uid, size = session["uid"], len(data)
+    assert session["offset"] == 0
+
+    chunk = 1024 * 1024
+    assert put_chunk(client, uid, data[:chunk], 0, size).json()["offset"] == chunk
+    # The connection drops in the middle of the second chunk: 300 kB of 1 MiB arrive.
+    dropped = put_chunk(client, uid, data[chunk : chunk + 300_000], chunk, size, claimed=chunk)
+    assert dropped.status_code == 400
+    assert "resume" in dropped.json()["detail"]
+    # The client asks where to resume, and goes on from there.
+    offset = client.get(f"{UPLOADS}{uid}/").json()["offset"]
+    assert offset == chunk + 300_000
+    # A chunk at the wrong offset is refused, saying the right one.
+    wrong = put_chunk(client, uid, data[:10], 0, size)
+    assert wrong.status_code == 409 and wrong.json()["offset"] == offset
+    # Completing early says how far it got.
+    early = client.post(f"{UPLOADS}{uid}/complete/")
+    assert early.status_code == 409 and early.json()["offset"] == offset
+    while offset < size:
+        response = put_chunk(client, uid, data[offset : offset + chunk], offset, size)
+        assert response.status_code == 200, response.content
+        offset = response.json()["offset"]
+
+    done = client.post(f"{UPLOADS}{uid}/complete/")
+    assert done.status_code == 201, done.content
+    assert done.json()["sha256"] == digest and done.json()["duplicate"] is False
+    instrument_file = InstrumentFile.objects.get(uid=done.json()["uid"])
+    assert instrument_file.original_name == "big scan.dm4"
+    with instrument_file.stored_file.open("rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == digest
+    # The partial file was moved into storage; completing again answers the same file.
+    assert not session_path(UploadSession.objects.get(uid=uid)).exists()
+    again = client.post(f"{UPLOADS}{uid}/complete/")
+    assert again.json()["uid"] == done.json()["uid"]
+    assert InstrumentFile.objects.count() == 1
+
+
+def test_upload_offset_header_and_patch_work_too(personas, api_client_for):
+    client = api_client_for(personas.contributor)
+    data = b"abc" * 1000
+    uid = start(client, personas.dataset, "x.msa", data).json()["uid"]
+    response = client.generic(
+        "PATCH",
+        f"{UPLOADS}{uid}/",
+        data,
+        content_type="application/octet-stream",
+        HTTP_UPLOAD_OFFSET="0",
+    )
+    assert response.status_code == 200 and response.json()["offset"] == len(data)
+    assert client.post(f"{UPLOADS}{uid}/complete/").status_code == 201
+
+
+def test_a_wrong_checksum_is_refused_and_the_upload_starts_over(personas, api_client_for):
+    client = api_client_for(personas.contributor)
+    data = b"payload" * 100
+    uid = start(client, personas.dataset, "x.dm3", data, sha256="0" * 64).json()["uid"]
+    put_chunk(client, uid, data, 0, len(data))
+    response = client.post(f"{UPLOADS}{uid}/complete/")
+    assert response.status_code == 400
+    assert "SHA-256" in response.json()["detail"]
+    assert client.get(f"{UPLOADS}{uid}/").json()["offset"] == 0
+    assert InstrumentFile.objects.count() == 0
+
+
+def test_chunked_upload_of_known_bytes_is_a_duplicate(personas, api_client_for):
+    client = api_client_for(personas.contributor)
+    data = b"twice" * 100
+    for expected_status, duplicate in [(201, False), (200, True)]:
+        uid = start(client, personas.dataset, "same.dm3", data).json()["uid"]
+        put_chunk(client, uid, data, 0, len(data))
+        response = client.post(f"{UPLOADS}{uid}/complete/")
+        assert response.status_code == expected_status
+        assert response.json()["duplicate"] is duplicate
+    assert InstrumentFile.objects.count() == 1
+    assert list(partial_dir().glob("session-*")) == []
+
+
+def test_limits_names_and_permissions(personas, api_client_for, settings):
+    settings.LIMS_MAX_UPLOAD_BYTES = 1000
+    client = api_client_for(personas.contributor)
+    too_big = start(client, personas.dataset, "big.dm4", b"x" * 1001)
+    assert too_big.status_code == 413 and "limit" in too_big.json()["detail"]
+    traversal = start(client, personas.dataset, "../../../etc/cron.d/evil", b"x")
+    assert traversal.json()["filename"] == "evil"
+    uid = traversal.json()["uid"]
+    past_end = put_chunk(client, uid, b"xx", 0, 1)
+    assert past_end.status_code == 400
+    # Sessions are their creator's; a viewer may not start one; an outsider sees no dataset.
+    assert api_client_for(personas.manager).get(f"{UPLOADS}{uid}/").status_code == 404
+    assert start(api_client_for(personas.viewer), personas.dataset, "a", b"a").status_code == 403
+    assert start(api_client_for(personas.outsider), personas.dataset, "a", b"a").status_code == 404
+    assert start(api_client_for(personas.anonymous), personas.dataset, "a", b"a").status_code in {
+        401,
+        403,
+    }
+
+
+def test_abandoning_an_upload_deletes_what_arrived(personas, api_client_for):
+    client = api_client_for(personas.contributor)
+    data = b"partial" * 100
+    uid = start(client, personas.dataset, "x.dm3", data).json()["uid"]
+    put_chunk(client, uid, data[:100], 0, len(data))
+    session = UploadSession.objects.get(uid=uid)
+    assert session_path(session).stat().st_size == 100
+    assert client.delete(f"{UPLOADS}{uid}/").status_code == 204
+    assert not session_path(session).exists()
+    assert put_chunk(client, uid, data[100:], 100, len(data)).status_code == 409
+
+
+def test_an_empty_file_can_be_uploaded_in_chunks(personas, api_client_for):
+    client = api_client_for(personas.contributor)
+    uid = start(client, personas.dataset, "empty.dm3", b"").json()["uid"]
+    response = client.post(f"{UPLOADS}{uid}/complete/")
+    assert response.status_code == 201
+    assert response.json()["size"] == 0
