@@ -102,17 +102,18 @@ def dataset_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         "can_contribute": can(request.user, Action.CONTRIBUTE, dataset),
         **pagination,
     }
-    if request.htmx and request.GET.get("partial") == "files":
-        return render(request, "datasets/_files.html", context)
-    counts = InstrumentFile.objects.filter(dataset=dataset).aggregate(
+    context["counts"] = InstrumentFile.objects.filter(dataset=dataset).aggregate(
         total=Count("id"),
         done=Count("id", filter=Q(status=ExtractionStatus.DONE)),
         waiting=Count("id", filter=Q(status__in=IN_PROGRESS)),
         failed=Count("id", filter=Q(status=ExtractionStatus.FAILED)),
     )
+    if request.htmx and request.GET.get("partial") == "files":
+        # The file list, and the counts in the page header out of band.
+        context["oob_counts"] = True
+        return render(request, "datasets/_files.html", context)
     context.update(
         {
-            "counts": counts,
             "tags": list(dataset.tags.all()),
             "comments": dataset.comments.select_related("author"),
             "comment_form": CommentForm(),

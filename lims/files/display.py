@@ -56,8 +56,8 @@ def summary_rows(metadata: dict[str, Any]) -> list[dict[str, Any]]:
             value = value.get("value")
             if value is None:
                 continue
-        if key == "acquired_at" and isinstance(value, str):
-            value = parse_datetime(value) or value
+        if key == "acquired_at":
+            value, unit = _local_time(value)
         rows.append({"key": key, "label": label, "value": _scaled(value, factor), "unit": unit})
     stage = metadata.get("stage") or {}
     if isinstance(stage, dict):
@@ -68,13 +68,24 @@ def summary_rows(metadata: dict[str, Any]) -> list[dict[str, Any]]:
                     {"key": f"stage.{key}", "label": label, "value": _scaled(value, factor),
                      "unit": unit}
                 )  # fmt: skip
-    si = metadata.get("si") or {}
-    if isinstance(si, dict):
-        for key, value in si.items():
-            if value not in (None, "", [], {}):
-                label = "Spectrum image: " + key.replace("_", " ")
-                rows.append({"key": f"si.{key}", "label": label, "value": value, "unit": ""})
     return rows
+
+
+def _local_time(value: Any) -> tuple[str, str]:
+    """The acquisition time as the instrument's clock showed it, and its UTC offset if known.
+
+    Microscopists recognize their session by the local wall-clock time, so it is not converted.
+    """
+    parsed = parse_datetime(value) if isinstance(value, str) else value
+    if not isinstance(parsed, dt.datetime):
+        return str(value), ""
+    text = f"{parsed.day} {parsed:%b %Y, %H:%M:%S}"
+    offset = parsed.utcoffset()
+    if offset is None:
+        return text, ""
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "\u2212"
+    return text, f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def extraction_heading(file: InstrumentFile, runs: list[ExtractionRun]) -> dict[str, Any] | None:

@@ -172,7 +172,26 @@ def _leaf(value: Any) -> SafeString:
         return format_html('<span class="v str">{}</span>', value)
     if value is None:
         return format_html('<span class="v">{}</span>', "null")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_html('<span class="v">{}</span>', value)  # ids and counts, as written
     return format_html('<span class="v">{}</span>', format_number(value))
+
+
+INLINE_LIST_ITEMS = 32
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, dict | list)
+
+
+def _inline_list(values: list[Any]) -> SafeString:
+    """A list of plain values on one line: ``[0, 0, 768, 1596]`` (long ones shortened)."""
+    shown = ", ".join(
+        format_number(v) if not isinstance(v, str) else repr(v) for v in values[:INLINE_LIST_ITEMS]
+    )
+    more = len(values) - INLINE_LIST_ITEMS
+    suffix = f", … {more} more" if more > 0 else ""
+    return format_html('<span class="v">[{}{}]</span>', shown, suffix)
 
 
 def _render_tree(node: Any, out: list[str], budget: list[int], depth: int) -> None:
@@ -184,7 +203,9 @@ def _render_tree(node: Any, out: list[str], budget: list[int], depth: int) -> No
             out.append('<li class="muted">… (tree truncated)</li>')
             break
         key_html = escape(str(key) if isinstance(node, dict) else f"[{key}]")
-        if isinstance(value, dict | list) and value:
+        if isinstance(value, list) and value and all(_is_scalar(v) for v in value):
+            out.append(f'<li><span class="k">{key_html}</span>: {_inline_list(value)}</li>')
+        elif isinstance(value, dict | list) and value:
             open_attr = " open" if depth < 1 else ""
             count = len(value)
             noun = "entries" if isinstance(value, dict) else "items"
@@ -195,12 +216,9 @@ def _render_tree(node: Any, out: list[str], budget: list[int], depth: int) -> No
             _render_tree(value, out, budget, depth + 1)
             out.append("</details></li>")
         else:
-            shown = (
-                value
-                if not isinstance(value, dict | list)
-                else ("{}" if isinstance(value, dict) else "[]")
-            )
-            out.append(f'<li><span class="k">{key_html}</span>: {_leaf(shown)}</li>')
+            if isinstance(value, dict | list):
+                value = "{}" if isinstance(value, dict) else "[]"
+            out.append(f'<li><span class="k">{key_html}</span>: {_leaf(value)}</li>')
     out.append("</ul>")
 
 
