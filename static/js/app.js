@@ -203,10 +203,11 @@
     const xs = data.x, ys = data.y;
     let x0 = xs[0], x1 = xs[xs.length - 1];
     const full = [x0, x1];
-    const svg = el("svg", { viewBox: "0 0 900 360", preserveAspectRatio: "none", "aria-hidden": "true" });
+    const W = Math.max(320, Math.round(holder.clientWidth || 900)), H = 360;
+    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, "aria-hidden": "true" });
     holder.innerHTML = "";
     holder.appendChild(svg);
-    const m = { l: 64, r: 16, t: 14, b: 44 }, W = 900, H = 360;
+    const m = { l: 64, r: 16, t: 14, b: 44 };
     const pw = W - m.l - m.r, ph = H - m.t - m.b;
     const g = el("g", {}, svg);
     const overlay = el("g", {}, svg);

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
@@ -14,15 +15,16 @@ from tests.web.conftest import done_file, summary
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_pages_render_and_enhance(page, screenshot, personas) -> None:
+def test_pages_render_and_enhance(page, screenshot, personas, samples) -> None:
     instrument = InstrumentFactory(name="JEOL ARM200F", match_patterns=["ARM200F"])
     files = [
         done_file(personas.dataset, original_name=f"lattice_{i:02d}.dm3", instrument=instrument)
         for i in range(3)
     ]
-    done_file(
+    spectrum = done_file(
         personas.dataset,
         original_name="spectrum.msa",
+        stored_file=ContentFile((samples / "msa" / "example1.msa").read_bytes(), name="s.msa"),
         metadata=summary(kind="spectrum", technique="EDS", magnification=None),
         format_label="msa/msa",
     )
@@ -46,6 +48,20 @@ def test_pages_render_and_enhance(page, screenshot, personas) -> None:
     page.keyboard.press("+")
     expect(page.locator(".zoom-level")).to_have_text(re.compile(r"\d+%"))
     screenshot(page, "file")
+
+    page.goto(spectrum.get_absolute_url())
+    expect(page.locator(".spectrum svg path.trace")).to_have_count(1)
+    expect(page.locator(".spectrum .readout")).to_contain_text("points")
+    page.locator(".spectrum svg rect").last.hover()
+    expect(page.locator(".spectrum .readout")).to_contain_text("Counts")
+    screenshot(page, "file-spectrum")
+
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, portrait
+    page.goto(personas.dataset.get_absolute_url())
+    screenshot(page, "tablet-dataset")
+    page.goto(files[0].get_absolute_url())
+    screenshot(page, "tablet-file")
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     page.goto(f"/files/{files[0].uid}/compare/?with={files[1].uid}&all=1")
     screenshot(page, "compare")

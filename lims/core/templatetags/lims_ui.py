@@ -128,7 +128,9 @@ def allowed(context: dict[str, Any], action: str, obj: Any) -> bool:
 
 
 @register.simple_tag(takes_context=True)
-def sort_header(context: dict[str, Any], key: str, label: str, numeric: bool = False) -> SafeString:
+def sort_header(
+    context: dict[str, Any], key: str, label: str, numeric: bool = False, css: str = ""
+) -> SafeString:
     """A sortable ``<th>``: a link sorting by ``key`` (toggling the direction), with aria-sort."""
     request: HttpRequest = context["request"]
     current = request.GET.get("sort", context.get("default_sort", ""))
@@ -143,7 +145,8 @@ def sort_header(context: dict[str, Any], key: str, label: str, numeric: bool = F
         aria = ' aria-sort="ascending"'
     elif descending:
         aria = ' aria-sort="descending"'
-    css = ' class="num"' if numeric else ""
+    classes = " ".join(c for c in ("num" if numeric else "", css) if c)
+    css = f' class="{escape(classes)}"' if classes else ""
     return format_html(
         '<th scope="col"{}{}><a href="?{}">{}</a></th>',
         mark_safe(css),
