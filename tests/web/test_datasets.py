@@ -169,3 +169,14 @@ def test_upload_without_javascript(client, personas) -> None:
     client.force_login(personas.viewer)
     response = client.post(reverse("datasets:upload", args=[personas.dataset.uid]), {})
     assert response.status_code == 403
+
+
+def test_only_managers_reextract_a_whole_dataset(client, personas) -> None:
+    for i in range(3):
+        done_file(personas.dataset, original_name=f"r{i}.dm3")
+    url = reverse("datasets:reextract", args=[personas.dataset.uid])
+    client.force_login(personas.contributor)
+    assert client.post(url).status_code == 403
+    client.force_login(personas.manager)
+    response = client.post(url, follow=True)
+    assert b"3 file(s) queued for extraction again" in response.content

@@ -149,3 +149,11 @@ def test_file_page_query_count_is_bounded(client, personas, django_assert_max_nu
     client.force_login(personas.viewer)
     with django_assert_max_num_queries(14):
         assert client.get(file.get_absolute_url()).status_code == 200
+
+
+def test_companions_can_be_downloaded_together(client, personas) -> None:
+    file = done_file(personas.dataset, original_name="series.emi")
+    CompanionFileFactory(parent=file, original_name="series_1.ser")
+    client.force_login(personas.viewer)
+    html = client.get(file.get_absolute_url()).content.decode()
+    assert reverse("files:download", args=[file.uid]) + "?zip=1" in html

@@ -109,3 +109,21 @@ def test_server_error_page_renders_without_context(rf) -> None:
     response = server_error(rf.get("/"))
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
+
+
+def test_search_query_count_is_bounded(client, personas, django_assert_max_num_queries) -> None:
+    for i in range(30):
+        done_file(personas.dataset, original_name=f"lattice_{i}.dm3")
+    client.force_login(personas.viewer)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("search"), {"q": "lattice"})
+    assert response.content.decode().count("lattice_") >= 30
+
+
+def test_home_query_count_is_bounded(client, personas, django_assert_max_num_queries) -> None:
+    for i in range(20):
+        InstrumentFileFactory(dataset=personas.dataset, status=ExtractionStatus.FAILED)
+        DatasetFactory(project=personas.project, title=f"Run {i}")
+    client.force_login(personas.viewer)
+    with django_assert_max_num_queries(10):
+        client.get(reverse("home"))
