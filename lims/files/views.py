@@ -6,6 +6,7 @@ Downloads and image bytes are served by the ingest side's permission-checked vie
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -125,9 +126,10 @@ def file_compare(request: HttpRequest, uid: Any) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     if other_uid:
         try:
-            other = _file_or_404(request, other_uid)
-        except Exception as error:  # a malformed uid is a 404 like an invisible one
+            uuid.UUID(other_uid)
+        except ValueError as error:  # a malformed uid is a 404 like an invisible one
             raise Http404("No such file.") from error
+        other = _file_or_404(request, other_uid)
         rows = diff_rows(file, other, include_equal=show_all)
     siblings = (
         InstrumentFile.objects.filter(dataset_id=file.dataset_id)

@@ -30,7 +30,7 @@
         img.style.transform = "";
         img.style.width = "";
         img.style.height = "";
-        if (label) label.textContent = "Fit";
+        if (label) label.textContent = img.naturalWidth ? Math.round(fitScale() * 100) + "%" : "Fit";
         return;
       }
       stage.classList.add("zoomed");
@@ -93,6 +93,7 @@
       };
       if (keys[e.key] && (zoomed || !e.key.startsWith("Arrow"))) { e.preventDefault(); keys[e.key](); }
     });
+    if (img.complete) apply(); else img.addEventListener("load", apply);
     root.querySelector("[data-zoom-in]")?.addEventListener("click", () => zoomAt(1.25));
     root.querySelector("[data-zoom-out]")?.addEventListener("click", () => zoomAt(1 / 1.25));
     root.querySelector("[data-zoom-reset]")?.addEventListener("click", reset);
