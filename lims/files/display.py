@@ -103,18 +103,26 @@ def extraction_heading(file: InstrumentFile, runs: list[ExtractionRun]) -> dict[
 # --- Comparing two files ----------------------------------------------------------------------
 
 MAX_FLAT = 20_000
+#: at most this many rows of vendor-tree differences are shown (the summary always is)
+MAX_VENDOR_ROWS = 400
+INLINE_ITEMS = 16
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, dict | list)
 
 
 def flatten(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """``("a.b[2].c", value)`` pairs of the leaves of a nested dict/list tree."""
+    """``("a.b[2].c", value)`` pairs of the leaves of a nested dict/list tree.
+
+    A list of plain values is one leaf (a colour table is one value, not 768).
+    """
     if isinstance(node, dict):
         if not node and prefix:
             yield prefix, {}
         for key, value in node.items():
             yield from flatten(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(node, list):
-        if not node and prefix:
-            yield prefix, []
+    elif isinstance(node, list) and node and not all(_is_scalar(v) for v in node):
         for i, value in enumerate(node):
             yield from flatten(value, f"{prefix}[{i}]")
     else:
@@ -133,44 +141,65 @@ def _flat(node: Any) -> dict[str, Any]:
 _MISSING = object()
 
 
-def _display(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
+def _shown(value: Any) -> Any:
+    if isinstance(value, list):
+        head = ", ".join(str(v) for v in value[:INLINE_ITEMS])
+        more = f", … {len(value) - INLINE_ITEMS} more" if len(value) > INLINE_ITEMS else ""
+        return f"[{head}{more}]"
+    if value is None:
+        return "\u2014"
     return value
 
 
-def diff_rows(a: InstrumentFile, b: InstrumentFile, *, include_equal: bool = False) -> list[dict]:
-    """Rows ``{section, path, a, b, a_missing, b_missing, equal}`` comparing two files.
+def _row(section: str, label: str, va: Any, vb: Any, unit: str = "") -> dict[str, Any]:
+    return {
+        "section": section,
+        "path": label,
+        "unit": unit,
+        "a": None if va is _MISSING else _shown(va),
+        "b": None if vb is _MISSING else _shown(vb),
+        "a_missing": va is _MISSING,
+        "b_missing": vb is _MISSING,
+        "equal": va == vb,
+    }
 
-    Compares the normalized summary, then the vendor tree of the first signal of each.
+
+def _summary_by_key(metadata: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["key"]: row for row in summary_rows(metadata or {})}
+
+
+def diff_rows(
+    a: InstrumentFile, b: InstrumentFile, *, include_equal: bool = False
+) -> dict[str, Any]:
+    """The differences between two files' metadata, for the compare page.
+
+    ``summary``: the normalized summary, labelled and with units, in reading order.
+    ``vendor``: the vendor trees of the first signal, flattened to paths (at most
+    MAX_VENDOR_ROWS rows; ``vendor_more`` counts the rest).
     """
-    rows: list[dict[str, Any]] = []
+    left, right = _summary_by_key(a.metadata), _summary_by_key(b.metadata)
+    summary = []
+    for key in list(left) + [k for k in right if k not in left]:
+        ra, rb = left.get(key), right.get(key)
+        row = _row(
+            "Summary",
+            (ra or rb or {}).get("label", key),
+            ra["value"] if ra else _MISSING,
+            rb["value"] if rb else _MISSING,
+        )
+        row["unit_a"], row["unit_b"] = (ra or {}).get("unit", ""), (rb or {}).get("unit", "")
+        if include_equal or not row["equal"] or row["unit_a"] != row["unit_b"]:
+            summary.append(row)
     a_trees = (a.original_metadata or {}).get("signals") or [{}]
     b_trees = (b.original_metadata or {}).get("signals") or [{}]
-    sections = [
-        ("Summary", _flat(_without(a.metadata or {})), _flat(_without(b.metadata or {}))),
-        ("Vendor metadata", _flat(a_trees[0]), _flat(b_trees[0])),
-    ]
-    for section, left, right in sections:
-        keys = list(left) + [k for k in right if k not in left]
-        for key in keys:
-            va, vb = left.get(key, _MISSING), right.get(key, _MISSING)
-            equal = va == vb
-            if equal and not include_equal:
-                continue
-            rows.append(
-                {
-                    "section": section,
-                    "path": key,
-                    "a": None if va is _MISSING else _display(va),
-                    "b": None if vb is _MISSING else _display(vb),
-                    "a_missing": va is _MISSING,
-                    "b_missing": vb is _MISSING,
-                    "equal": equal,
-                }
-            )
-    return rows
-
-
-def _without(metadata: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in metadata.items() if k != "warnings"}
+    fa, fb = _flat(a_trees[0]), _flat(b_trees[0])
+    vendor: list[dict[str, Any]] = []
+    differing = 0
+    for key in list(fa) + [k for k in fb if k not in fa]:
+        va, vb = fa.get(key, _MISSING), fb.get(key, _MISSING)
+        if va == vb and not include_equal:
+            continue
+        differing += 1
+        if len(vendor) < MAX_VENDOR_ROWS:
+            vendor.append(_row("Vendor metadata", key, va, vb))
+    return {"summary": summary, "vendor": vendor, "vendor_more": differing - len(vendor)}

@@ -122,7 +122,7 @@ def file_compare(request: HttpRequest, uid: Any) -> HttpResponse:
     file = _file_or_404(request, uid)
     other_uid = request.GET.get("with", "").strip()
     other = None
-    rows: list[dict[str, Any]] = []
+    diff: dict[str, Any] = {}
     show_all = request.GET.get("all") == "1"
     if other_uid:
         try:
@@ -130,7 +130,7 @@ def file_compare(request: HttpRequest, uid: Any) -> HttpResponse:
         except ValueError as error:  # a malformed uid is a 404 like an invisible one
             raise Http404("No such file.") from error
         other = _file_or_404(request, other_uid)
-        rows = diff_rows(file, other, include_equal=show_all)
+        diff = diff_rows(file, other, include_equal=show_all)
     siblings = (
         InstrumentFile.objects.filter(dataset_id=file.dataset_id)
         .exclude(pk=file.pk)
@@ -140,7 +140,7 @@ def file_compare(request: HttpRequest, uid: Any) -> HttpResponse:
     context = {
         "file": file,
         "other": other,
-        "rows": rows,
+        "diff": diff,
         "show_all": show_all,
         "siblings": siblings,
         "dataset": file.dataset,

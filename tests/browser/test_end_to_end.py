@@ -83,7 +83,11 @@ def test_upload_extract_browse_comment_download(
     table = page.locator("#file-table tbody tr")
     expect(table).to_have_count(2, timeout=30_000)  # the .ser joined its .emi
     done = page.locator("#file-table tbody tr .badge-done")
-    expect(done).to_have_count(2, timeout=120_000)  # live status, without reloading the page
+    try:
+        expect(done).to_have_count(2, timeout=120_000)  # live status, without reloading the page
+    except AssertionError:
+        screenshot(page, "06-dataset-not-done")
+        raise AssertionError(f"Not all files were extracted:\n{celery_worker.log()}") from None
     expect(page.locator("#file-table")).to_contain_text("digitalmicrograph/dm3")
     expect(page.locator("#file-table")).to_contain_text("FEI Titan")
     screenshot(page, "06-dataset-extracted")
@@ -95,7 +99,7 @@ def test_upload_extract_browse_comment_download(
     page.get_by_role("link", name="test_STEM_image.dm3").click()
     image = page.locator(".viewer-stage img")
     expect(image).to_be_visible()
-    assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) > 0
+    page.wait_for_function("() => document.querySelector('.viewer-stage img').naturalWidth > 0")
     expect(page.locator(".kv-table")).to_contain_text("FEI Titan")
     expect(page.locator(".kv-table")).to_contain_text("keV")
     expect(page.locator(".extraction-heading")).to_contain_text("Extracted by")

@@ -105,7 +105,7 @@ def test_compare_shows_differences(client, personas) -> None:
     client.force_login(personas.viewer)
     response = client.get(reverse("files:compare", args=[a.uid]), {"with": str(b.uid)})
     html = response.content.decode()
-    assert "beam_energy_keV" in html and "300" in html
+    assert "Beam energy" in html and "300" in html and "keV" in html
     assert "Extra.Only" in html and "absent" in html
     assert "Microscope Info.Name" not in html  # equal values hidden by default
     html = client.get(
@@ -157,3 +157,12 @@ def test_companions_can_be_downloaded_together(client, personas) -> None:
     client.force_login(personas.viewer)
     html = client.get(file.get_absolute_url()).content.decode()
     assert reverse("files:download", args=[file.uid]) + "?zip=1" in html
+
+
+def test_compare_keeps_big_trees_readable(client, personas) -> None:
+    a = done_file(personas.dataset, tree={f"k{i}": i for i in range(1000)} | {"CLUT": [1] * 768})
+    b = done_file(personas.dataset, tree={f"k{i}": -i for i in range(1000)} | {"CLUT": [2] * 768})
+    client.force_login(personas.viewer)
+    html = client.get(reverse("files:compare", args=[a.uid]), {"with": str(b.uid)}).content.decode()
+    assert "more rows not shown" in html
+    assert html.count("<code>CLUT") == 1  # the colour table is one value, not 768 rows
