@@ -133,8 +133,9 @@ def test_upload_extract_browse_comment_download(
     assert hashlib.sha256(target.read_bytes()).hexdigest() == hashlib.sha256(original).hexdigest()
 
     page.get_by_role("link", name="Compare with…").first.click()
-    page.get_by_role("button", name="Compare").click()
-    expect(page.locator("table.diff")).to_be_visible()
+    screenshot(page, "11-compare-choose")
+    page.get_by_role("button", name="Compare", exact=True).click()
+    expect(page.locator("table.diff").first).to_contain_text("Microscope")
     screenshot(page, "11-compare")
 
     page.goto(page.url.split("/files/")[0] + "/")

@@ -166,3 +166,11 @@ def test_compare_keeps_big_trees_readable(client, personas) -> None:
     html = client.get(reverse("files:compare", args=[a.uid]), {"with": str(b.uid)}).content.decode()
     assert "more rows not shown" in html
     assert html.count("<code>CLUT") == 1  # the colour table is one value, not 768 rows
+
+
+def test_compare_page_offers_the_other_files(client, personas) -> None:
+    a = done_file(personas.dataset, original_name="a.dm3")
+    done_file(personas.dataset, original_name="b.dm3")
+    client.force_login(personas.viewer)
+    html = client.get(reverse("files:compare", args=[a.uid])).content.decode()
+    assert 'name="with"' in html and "b.dm3</option>" in html
