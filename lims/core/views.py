@@ -64,8 +64,14 @@ def home(request: HttpRequest) -> HttpResponse:
             )
             .filter(Q(uploaded_by_id=user.pk) | Q(dataset__project_id__in=mine))
             .select_related("dataset")
+            .defer("metadata", "signals", "original_metadata")
             .order_by("-uploaded_at")[:15]
         )
+        context["attention_live"] = any(
+            f.status != ExtractionStatus.FAILED for f in context["attention_files"]
+        )
+        if request.htmx and request.GET.get("partial") == "attention":
+            return render(request, "core/_attention.html", context)
     return render(request, "core/home.html", context)
 
 

@@ -127,3 +127,15 @@ def test_home_query_count_is_bounded(client, personas, django_assert_max_num_que
     client.force_login(personas.viewer)
     with django_assert_max_num_queries(10):
         client.get(reverse("home"))
+
+
+def test_home_refreshes_files_in_progress(client, personas) -> None:
+    file = InstrumentFileFactory(dataset=personas.dataset, status=ExtractionStatus.RUNNING)
+    client.force_login(personas.contributor)
+    assert b'hx-trigger="every 3s"' in client.get(reverse("home")).content
+    partial = client.get(reverse("home"), {"partial": "attention"}, headers={"HX-Request": "true"})
+    assert b"<html" not in partial.content and file.original_name.encode() in partial.content
+    file.status = ExtractionStatus.DONE
+    file.save()
+    partial = client.get(reverse("home"), {"partial": "attention"}, headers={"HX-Request": "true"})
+    assert b"hx-trigger" not in partial.content and b"Nothing is waiting" in partial.content
