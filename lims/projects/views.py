@@ -17,7 +17,12 @@ from lims.datasets.models import Dataset
 from lims.files.models import InstrumentFile
 from lims.projects.forms import MemberAddForm, MemberRoleForm, ProjectForm
 from lims.projects.models import Membership, Project
-from lims.projects.services import membership_remove, membership_set, project_create
+from lims.projects.services import (
+    membership_remove,
+    membership_set,
+    project_create,
+    project_update,
+)
 
 THUMBS_PER_DATASET = 4
 
@@ -98,8 +103,25 @@ def project_create_view(request: HttpRequest) -> HttpResponse:
 def _managed_project(request: HttpRequest, slug: str) -> Project:
     project = _project_or_404(request, slug)
     if not can(request.user, Action.MANAGE, project):
-        raise PermissionDenied("Only the project's managers may change its members.")
+        raise PermissionDenied("Only the project's managers may change it.")
     return project
+
+
+@login_required
+def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Managers change a project's name, description and default visibility."""
+    project = _managed_project(request, slug)
+    initial = {
+        "name": project.name,
+        "description": project.description,
+        "visibility": project.visibility,
+    }
+    form = ProjectForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        project_update(project=project, **form.cleaned_data)
+        messages.success(request, "Project saved.")
+        return redirect(project)
+    return render(request, "projects/form.html", {"form": form, "project": project})
 
 
 @login_required
@@ -134,15 +156,10 @@ def member_update(request: HttpRequest, slug: str, user_id: int) -> HttpResponse
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
         raise Http404("Unknown role.")
-    role = form.cleaned_data["role"]
-    current = project.memberships.get(user=user)
-    if (
-        current.role == "manager"
-        and role != "manager"
-        and (project.memberships.filter(role="manager").count() == 1)
-    ):
-        messages.error(request, "A project needs at least one manager; appoint another first.")
+    try:
+        membership = membership_set(project=project, user=user, role=form.cleaned_data["role"])
+    except ValueError as error:
+        messages.error(request, str(error))
     else:
-        membership = membership_set(project=project, user=user, role=role)
         messages.success(request, f"{user} is now {membership.get_role_display().lower()}.")
     return redirect(f"{project.get_absolute_url()}#members")

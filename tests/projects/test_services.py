@@ -44,3 +44,28 @@ def test_the_last_manager_cannot_be_removed():
     project = project_create(name="P", created_by=alice)
     with pytest.raises(ValueError, match="at least one manager"):
         membership_remove(project=project, user=alice)
+
+
+def test_the_last_manager_cannot_step_down():
+    alice, bob = UserFactory(), UserFactory()
+    project = project_create(name="P", created_by=alice)
+    with pytest.raises(ValueError, match="at least one manager"):
+        membership_set(project=project, user=alice, role="viewer")
+    membership_set(project=project, user=bob, role="manager")
+    membership_set(project=project, user=alice, role="viewer")
+    assert Membership.objects.get(project=project, user=alice).role == "viewer"
+
+
+def test_project_update_keeps_the_slug_and_checks_values():
+    from django.core.exceptions import ValidationError
+
+    from lims.projects.services import project_update
+
+    project = project_create(name="Old name", created_by=UserFactory())
+    project_update(project=project, name="New name", visibility="public")
+    project.refresh_from_db()
+    assert (project.name, project.slug, project.visibility) == ("New name", "old-name", "public")
+    with pytest.raises(ValueError):
+        project_update(project=project, visibility="everyone")
+    with pytest.raises(ValidationError):
+        project_update(project=project, name="")

@@ -92,3 +92,34 @@ def test_project_page_query_count_is_bounded(client, personas, django_assert_max
     with django_assert_max_num_queries(12):
         response = client.get(personas.project.get_absolute_url())
     assert response.status_code == 200
+
+
+def test_manager_edits_the_project_and_its_default_visibility(client, personas) -> None:
+    url = reverse("projects:edit", args=["graphene"])
+    client.force_login(personas.manager)
+    assert b"Edit" in client.get(personas.project.get_absolute_url()).content
+    form = client.get(url)
+    assert form.status_code == 200 and personas.project.name.encode() in form.content
+    response = client.post(
+        url, {"name": "Graphene defects", "description": "Point defects", "visibility": "internal"}
+    )
+    assert response.status_code == 302
+    project = Project.objects.get(pk=personas.project.pk)
+    assert (project.name, project.slug, project.visibility) == (
+        "Graphene defects",
+        "graphene",
+        "internal",
+    )
+    # The dataset follows the project's new default: outsiders now see it.
+    client.force_login(personas.outsider)
+    assert client.get(personas.dataset.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["outsider", "viewer", "contributor"])
+def test_only_managers_edit_the_project(client, personas, persona) -> None:
+    client.force_login(getattr(personas, persona))
+    url = reverse("projects:edit", args=["graphene"])
+    expected = 404 if persona == "outsider" else 403
+    assert client.get(url).status_code == expected
+    assert client.post(url, {"name": "x", "visibility": "public"}).status_code == expected
+    assert Project.objects.get(pk=personas.project.pk).visibility == "private"
