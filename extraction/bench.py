@@ -2,7 +2,10 @@
 
 1. For every file (group) under DIR: a bare RosettaSciIO read (the plugin's ``file_reader``,
    default eager mode, as HyperSpy's ``load`` would call it) against full extraction with
-   previews and the original metadata tree; per-file times and the total ratio.
+   previews and the original metadata tree; per-file times (median of ``--repeat`` runs) and
+   the total ratio. Files no reader claims (``manifest.json``, ``*.md``…) are listed as
+   skipped; reader warnings and log records are silenced while timing; each extraction
+   writes its previews into a fresh folder, as the LIMS does.
 2. A generated 4D-STEM ``.hspy`` file of at least N GB (written chunk-wise through
    RosettaSciIO's HSPY writer from a dask array): time and peak memory (RSS) of extraction with
    previews, run in a child process.
@@ -16,6 +19,7 @@ import argparse
 import contextlib
 import importlib
 import json
+import logging
 import math
 import shutil
 import statistics
@@ -23,6 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,55 +41,115 @@ from .grouping import FileGroup, group_files
 SIG = 128
 
 
-def bare_read(group: FileGroup) -> None:
-    """What the benchmark compares against: the first matching reader's ``file_reader``."""
+def bare_reader(group: FileGroup) -> Callable[[], Any] | None:
+    """What the benchmark compares against: a call of the first matching reader's
+    ``file_reader`` (chosen here, outside the timed call), or ``None`` when no reader fits."""
     readers = candidate_readers(group.primary)
     if not readers:
-        return
+        return None
     plugin = plugin_by_name(readers[0])
     assert plugin is not None
-    module = importlib.import_module(plugin["api"])
-    with contextlib.suppress(Exception):
-        module.file_reader(str(group.primary))
+    file_reader = importlib.import_module(plugin["api"]).file_reader
+    path = str(group.primary)
+
+    def read() -> None:
+        with contextlib.suppress(Exception):
+            file_reader(path)
+
+    return read
 
 
-def _time(fn: Any, repeat: int) -> float:
+def bare_read(group: FileGroup) -> None:
+    """One bare read of ``group`` (nothing when no reader fits)."""
+    read = bare_reader(group)
+    if read is not None:
+        read()
+
+
+def _time(
+    fn: Callable[..., Any], repeat: int, setup: Callable[[], tuple[Any, ...]] | None = None
+) -> float:
+    """Median seconds of ``repeat`` calls of ``fn(*setup())`` (``setup`` is not timed)."""
     runs = []
     for _ in range(repeat):
+        args = setup() if setup is not None else ()
         start = time.perf_counter()
-        fn()
+        fn(*args)
         runs.append(time.perf_counter() - start)
     return statistics.median(runs)
 
 
-def bench_folder(folder: Path, repeat: int) -> tuple[float, float]:
-    """Print per-file figures; return total bare and extraction seconds."""
-    groups = group_files(_walk([folder]))
-    with tempfile.TemporaryDirectory(prefix="extraction-bench-") as tmp:
-        previews = Path(tmp)
-        for group in groups:  # warm up imports, numba/JIT and the page cache
-            bare_read(group)
-            extract(group, previews_dir=previews, full=True)
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """No reader warnings or warning log records (RosettaSciIO, HyperSpy, h5py…) on the console
+    while timing: printing them is not reading, and they drown the table. The extraction still
+    records reader warnings in its results; errors are still logged."""
+    previous = logging.root.manager.disable
+    logging.disable(max(previous, logging.WARNING))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(previous)
+
+
+def bench_folder(folder: Path, repeat: int, *, same_folder: bool = False) -> tuple[float, float]:
+    """Print per-file figures; return total bare and extraction seconds.
+
+    Files no RosettaSciIO reader claims (``manifest.json``, ``*.md`` notes…) are not
+    instrument files: they are listed as skipped, not timed. Each timed extraction writes its
+    previews into a fresh, empty folder, as the LIMS does (a new temporary folder per run), so
+    creating the PNG files counts; with ``same_folder`` every run rewrites the same files.
+    """
+    groups: list[tuple[FileGroup, Callable[[], Any]]] = []
+    skipped: list[str] = []
+    for group in group_files(_walk([folder])):
+        read = bare_reader(group)
+        if read is None:
+            skipped.append(_name(group, folder))
+        else:
+            groups.append((group, read))
+    with quiet(), tempfile.TemporaryDirectory(prefix="extraction-bench-") as tmp:
+        root = Path(tmp)
+
+        def fresh() -> tuple[Path]:
+            return (root if same_folder else Path(tempfile.mkdtemp(dir=root)),)
+
+        for group, read in groups:  # warm up imports, numba/JIT and the page cache
+            read()
+            extract(group, previews_dir=fresh()[0], full=True)
         print(f"{'file':<60} {'bare ms':>9} {'extract ms':>11} {'ratio':>6}")
         total_bare = total_extract = 0.0
-        for group in groups:
-            bare = _time(lambda g=group: bare_read(g), repeat)
-            full = _time(lambda g=group: extract(g, previews_dir=previews, full=True), repeat)
+        for group, read in groups:
+            bare = _time(read, repeat)
+            full = _time(partial(_extract_full, group), repeat, fresh)
             total_bare += bare
             total_extract += full
-            name = (
-                str(group.primary.relative_to(folder))
-                if group.primary.is_relative_to(folder)
-                else str(group.primary)
-            )
+            name = _name(group, folder)
             ratio = full / bare if bare else float("nan")
             print(f"{name[-60:]:<60} {bare * 1e3:9.2f} {full * 1e3:11.2f} {ratio:6.2f}")
+    if skipped:
+        print(
+            f"\nskipped {len(skipped)} files no reader claims (not instrument files): "
+            + ", ".join(skipped)
+        )
+    ratio = total_extract / total_bare if total_bare else float("nan")
     print(
         f"\nTOTAL {len(groups)} files: bare RosettaSciIO read {total_bare:.3f} s, "
-        f"extraction with previews {total_extract:.3f} s, ratio {total_extract / total_bare:.2f}x "
+        f"extraction with previews {total_extract:.3f} s, ratio {ratio:.2f}x "
         f"(goal <= 2x; median of {repeat} runs per file)"
     )
     return total_bare, total_extract
+
+
+def _extract_full(group: FileGroup, previews: Path) -> None:
+    extract(group, previews_dir=previews, full=True)
+
+
+def _name(group: FileGroup, folder: Path) -> str:
+    primary = group.primary
+    return str(primary.relative_to(folder)) if primary.is_relative_to(folder) else str(primary)
 
 
 def write_large_4dstem(path: Path, gigabytes: float) -> tuple[int, ...]:
@@ -248,12 +315,17 @@ def main(argv: list[str] | None = None) -> int:
         "--keep", action="store_true", help="keep the generated file and its previews"
     )
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs per file, the median counts (3)"
+        "--repeat", type=int, default=5, help="runs per file, the median counts (5)"
+    )
+    parser.add_argument(
+        "--same-previews-folder",
+        action="store_true",
+        help="rewrite the previews in one folder instead of a fresh folder per run",
     )
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         parser.error(f"{args.folder} is not a directory")
-    bench_folder(args.folder, max(1, args.repeat))
+    bench_folder(args.folder, max(1, args.repeat), same_folder=args.same_previews_folder)
     if not args.skip_large:
         bench_large(args.large_gb, args.large_dir, args.keep)
     return 0

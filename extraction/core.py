@@ -8,11 +8,12 @@ import logging
 import time
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import normalize
+from ._workers import executor
 from .grouping import FileGroup, group_for_path
-from .jsonsafe import to_jsonsafe
+from .jsonsafe import to_jsonsafe, to_jsonsafe_shared
 from .read import ReadFailure, UnsupportedFormat, read_group
 from .readers import find_vendor, format_label
 from .result import ExtractionResult, SignalRecord
@@ -34,6 +35,10 @@ PRIMARY_PRIORITY = {
 }
 
 
+#: smaller files are hashed at once; larger ones on a worker thread while they are being read
+HASH_INLINE_BYTES = 8 * 1024**2
+
+
 def as_group(group_or_path: FileGroup | Path | str) -> FileGroup:
     """A :class:`FileGroup` for a group or a single path (companions found on disk)."""
     if isinstance(group_or_path, FileGroup):
@@ -41,21 +46,41 @@ def as_group(group_or_path: FileGroup | Path | str) -> FileGroup:
     return group_for_path(Path(group_or_path))
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
+def _sha256_of(handle: BinaryIO) -> str:
+    """SHA-256 of an open file, which it closes (hashlib releases the GIL while hashing)."""
+    with handle:
+        digest = hashlib.sha256()
         while chunk := handle.read(4 * 1024 * 1024):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def file_facts(path: Path) -> dict[str, Any]:
-    """Size, SHA-256 and modification time (ISO 8601 UTC) of one file."""
+def _facts_started(path: Path) -> tuple[dict[str, Any], Future[str] | None]:
+    """:func:`file_facts` with the SHA-256 left to a worker thread: the file is stat'ed and
+    opened here, so a missing or unreadable file still fails at once; the digest arrives in
+    the future while the file is being read and drawn."""
     stat = path.stat()
     modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
+    facts = {"size": stat.st_size, "sha256": None, "modified": modified.isoformat()}
     if path.is_dir():
-        return {"size": stat.st_size, "sha256": None, "modified": modified.isoformat()}
-    return {"size": stat.st_size, "sha256": _sha256(path), "modified": modified.isoformat()}
+        return facts, None
+    handle = path.open("rb")
+    if stat.st_size < HASH_INLINE_BYTES:  # handing it to a thread would cost more
+        facts["sha256"] = _sha256_of(handle)
+        return facts, None
+    try:
+        return facts, executor().submit(_sha256_of, handle)
+    except BaseException:
+        handle.close()
+        raise
+
+
+def file_facts(path: Path) -> dict[str, Any]:
+    """Size, SHA-256 and modification time (ISO 8601 UTC) of one file."""
+    facts, digest = _facts_started(path)
+    if digest is not None:
+        facts["sha256"] = digest.result()
+    return facts
 
 
 def choose_primary(records: list[SignalRecord]) -> SignalRecord | None:
@@ -149,20 +174,42 @@ def _extract_into(
     result: ExtractionResult, group: FileGroup, previews_dir: Path | None, full: bool
 ) -> None:
     primary = group.primary
+    digests: list[tuple[Path, dict[str, Any], Future[str]]] = []
     try:
-        result.file = file_facts(primary)
-        if group.companions:
-            companions = {p.name: file_facts(p) for p in group.companions}
-            result.file["companions"] = companions
-            result.file["total_size"] = result.file["size"] + sum(
-                c["size"] for c in companions.values()
-            )
-    except FileNotFoundError:
-        result.error = f"File not found: '{primary}'."
-        return
-    except OSError as exc:
-        result.error = f"Cannot open '{primary.name}': {exc.strerror or exc}."
-        return
+        try:
+            result.file = _started(primary, digests)
+            if group.companions:
+                companions = {p.name: _started(p, digests) for p in group.companions}
+                result.file["companions"] = companions
+                result.file["total_size"] = result.file["size"] + sum(
+                    c["size"] for c in companions.values()
+                )
+        except FileNotFoundError:
+            result.error = f"File not found: '{primary}'."
+            return
+        except OSError as exc:
+            result.error = f"Cannot open '{primary.name}': {exc.strerror or exc}."
+            return
+        _read_and_describe(result, group, previews_dir, full)
+    finally:
+        for path, facts, digest in digests:
+            try:
+                facts["sha256"] = digest.result()
+            except OSError as exc:
+                result.warnings.append(f"could not hash '{path.name}': {exc.strerror or exc}")
+
+
+def _started(path: Path, digests: list[tuple[Path, dict[str, Any], Future[str]]]) -> dict[str, Any]:
+    facts, digest = _facts_started(path)
+    if digest is not None:
+        digests.append((path, facts, digest))
+    return facts
+
+
+def _read_and_describe(
+    result: ExtractionResult, group: FileGroup, previews_dir: Path | None, full: bool
+) -> None:
+    primary = group.primary
     try:
         reader, signals, reader_warnings = read_group(
             group, int(result.file.get("total_size", result.file["size"]))
@@ -177,14 +224,22 @@ def _extract_into(
     result.reader = reader
     result.format = format_label(primary, signals[0] if signals else None, reader)
     result.warnings.extend(reader_warnings)
+    stem = ""
     if previews_dir is not None:
         previews_dir = Path(previews_dir)
         previews_dir.mkdir(parents=True, exist_ok=True)
+        previews_dir = previews_dir.resolve()
+        stem = _file_stem(primary)
     pending: list[Future[None]] = []
     for signal in signals:
         result.signals.append(
-            _signal_record(signal, primary, previews_dir, full, result.warnings, pending)
+            _signal_record(signal, stem, previews_dir, full, result.warnings, pending)
         )
+    if full:
+        # each tree converted once; sub-trees the signals share are converted once per file
+        trees = to_jsonsafe_shared([s.original_metadata for s in signals])
+        for record, tree in zip(result.signals, trees, strict=True):
+            record.original_metadata = tree
     for future in pending:
         try:
             future.result()
@@ -200,7 +255,7 @@ def _extract_into(
 
 def _signal_record(
     signal: LightSignal,
-    primary: Path,
+    stem: str,
     previews_dir: Path | None,
     full: bool,
     warnings: list[str],
@@ -218,11 +273,12 @@ def _signal_record(
         metadata=metadata,
     )
     if previews_dir is not None:
+        # imported here: ``import extraction`` (the LIMS web process) need not load Pillow
         from .previews import render_previews
 
         try:
             record.previews = render_previews(
-                signal, metadata, previews_dir, _stem(primary, signal), pending
+                signal, metadata, previews_dir, f"{stem}-{signal.index}", pending
             )
         except MemoryError:
             warnings.append(f"signal {signal.index}: not enough memory to render its preview")
@@ -230,13 +286,13 @@ def _signal_record(
             log.exception("preview failed")
             warnings.append(f"signal {signal.index}: preview failed: {type(exc).__name__}: {exc}")
     if full:
-        record.original_metadata = to_jsonsafe(signal.original_metadata)
         record.hyperspy_metadata = to_jsonsafe(signal.metadata)
     return record
 
 
-def _stem(primary: Path, signal: LightSignal) -> str:
-    """File-name stem unique per file and signal (same names live in different folders)."""
+def _file_stem(primary: Path) -> str:
+    """File-name stem unique per file (same names live in different folders); previews add
+    the signal index."""
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in primary.name)
     tag = hashlib.sha1(str(primary.resolve()).encode()).hexdigest()[:8]
-    return f"{safe}-{tag}-{signal.index}"
+    return f"{safe}-{tag}"

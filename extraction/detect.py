@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 _HDF5 = b"\x89HDF\r\n\x1a\n"
+#: printable ASCII and tab, line feed, carriage return (deleted to count the rest)
+_PRINTABLE = bytes([*range(32, 127), 9, 10, 13])
 #: readers to try first when a file's content says what it is
 _MAGIC_READERS: list[tuple[bytes, int, list[str]]] = [
     (b"II*\x00", 0, ["TIFF"]),
@@ -36,14 +39,23 @@ def _plugins() -> list[dict[str, Any]]:
     return list(IO_PLUGINS)
 
 
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
+    """Plugins by lower-case name and alias, and plugin names by lower-case extension (in
+    RosettaSciIO's order), built once: the plugin list does not change while running."""
+    by_name: dict[str, dict[str, Any]] = {}
+    by_ext: dict[str, list[str]] = {}
+    for plugin in _plugins():  # the first plugin with the name or alias wins, as before
+        for name in [plugin["name"], *plugin.get("name_aliases", [])]:
+            by_name.setdefault(name.lower(), plugin)
+        for ext in {e.lower() for e in plugin["file_extensions"]}:
+            by_ext.setdefault(ext, []).append(plugin["name"])
+    return by_name, by_ext
+
+
 def plugin_by_name(name: str) -> dict[str, Any] | None:
     """The RosettaSciIO plugin description called ``name`` (case-insensitive), or ``None``."""
-    for plugin in _plugins():
-        if plugin["name"].lower() == name.lower() or name.lower() in [
-            alias.lower() for alias in plugin.get("name_aliases", [])
-        ]:
-            return plugin
-    return None
+    return _tables()[0].get(name.lower())
 
 
 def sniff(path: Path) -> tuple[bytes, str | None]:
@@ -60,7 +72,7 @@ def sniff(path: Path) -> tuple[bytes, str | None]:
     for magic, offset, _readers in _MAGIC_READERS:
         if head[offset : offset + len(magic)] == magic:
             return head, "magic"
-    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head)
+    printable = len(head) - len(head.translate(None, _PRINTABLE))
     if printable / len(head) > 0.95:
         return head, "text"
     return head, "binary"
@@ -76,7 +88,7 @@ def candidate_readers(path: Path) -> list[str]:
     head, kind = sniff(path)
     if path.is_dir():
         return ["ZSPY"] if ext == "zspy" else []
-    by_ext = [p["name"] for p in _plugins() if ext in [e.lower() for e in p["file_extensions"]]]
+    by_ext = _tables()[1].get(ext, [])
     by_content: list[str] = []
     if kind == "hdf5":
         by_content = _HDF5_BY_EXT.get(ext, ["HSPY", "EMD", "NeXus", "USID", "Delmic", "Arina"])

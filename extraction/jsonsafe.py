@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -79,9 +79,15 @@ def to_jsonsafe(value: Any, depth: int = 0) -> Any:
     if kind is str:
         return value if len(value) <= MAX_STRING_CHARS else _string(value)
     if kind is dict:
+        # plain leaves (short strings, finite floats: ``v - v`` is NaN for NaN and infinities)
+        # are kept without a call
         return {
             (k if type(k) is str else str(k)): (
-                v if type(v) in _PLAIN else to_jsonsafe(v, depth + 1)
+                v
+                if (t := type(v)) in _PLAIN
+                or (t is str and len(v) <= MAX_STRING_CHARS)
+                or (t is float and v - v == 0.0)
+                else to_jsonsafe(v, depth + 1)
             )
             for k, v in value.items()
         }
@@ -89,8 +95,15 @@ def to_jsonsafe(value: Any, depth: int = 0) -> Any:
         return value
     if kind is float:
         return value if math.isfinite(value) else _float(value)
-    if kind is list and len(value) <= MAX_ARRAY_ITEMS * 4:
-        return [v if type(v) in _PLAIN else to_jsonsafe(v, depth + 1) for v in value]
+    if (kind is list or kind is tuple) and len(value) <= MAX_ARRAY_ITEMS * 4:
+        return [
+            v
+            if (t := type(v)) in _PLAIN
+            or (t is str and len(v) <= MAX_STRING_CHARS)
+            or (t is float and v - v == 0.0)
+            else to_jsonsafe(v, depth + 1)
+            for v in value
+        ]
     if value is None or isinstance(value, (bool, int, str)):
         if isinstance(value, str):
             return _string(value)
@@ -135,3 +148,33 @@ def to_jsonsafe(value: Any, depth: int = 0) -> Any:
     if hasattr(value, "as_dictionary"):  # HyperSpy DictionaryTreeBrowser
         return to_jsonsafe(value.as_dictionary(), depth + 1)
     return _string(str(value))
+
+
+def to_jsonsafe_shared(trees: Sequence[Any], levels: int = 3) -> list[Any]:
+    """``[to_jsonsafe(tree) for tree in trees]``, converting once each sub-dictionary (down to
+    ``levels`` deep) that several trees hold as the very same object.
+
+    Readers give every signal of a file its own tree but often the same vendor sub-trees (a
+    Velox file's ``SharedProperties``, ``Displays``…, most of each tree); the converted copy is
+    then shared between the results as well.
+    """
+    memo: dict[int, Any] = {}
+
+    def convert(value: Any, depth: int) -> Any:
+        if type(value) is not dict or depth >= levels:
+            return to_jsonsafe(value, depth)
+        key = id(value)
+        if key not in memo:
+            memo[key] = {
+                (k if type(k) is str else str(k)): (
+                    v
+                    if (t := type(v)) in _PLAIN
+                    or (t is str and len(v) <= MAX_STRING_CHARS)
+                    or (t is float and v - v == 0.0)
+                    else convert(v, depth + 1)
+                )
+                for k, v in value.items()
+            }
+        return memo[key]
+
+    return [convert(tree, 0) for tree in trees]

@@ -74,7 +74,7 @@ class ExtractionResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary (``json.dumps(..., allow_nan=False)`` accepts it)."""
-        return to_jsonsafe(
+        out: dict[str, Any] = to_jsonsafe(
             {
                 "path": self.path,
                 "companions": list(self.companions),
@@ -86,8 +86,11 @@ class ExtractionResult:
                 "extractor_version": self.extractor_version,
                 "file": self.file,
                 "duration_s": round(self.duration_s, 6),
-                "signals": [s.to_dict() for s in self.signals],
+                "signals": [],
                 "summary": self.summary,
                 "warnings": list(self.warnings),
             }
         )
+        # converted by the records themselves: the metadata trees are walked once, not twice
+        out["signals"] = [s.to_dict() for s in self.signals]
+        return out

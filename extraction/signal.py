@@ -46,7 +46,8 @@ def get_path(tree: Any, path: str, default: Any = None) -> Any:
     """Value at a dotted ``path`` in nested mappings (``'A.B.C'``), or ``default``."""
     node = tree
     for part in path.split("."):
-        if isinstance(node, Mapping) and part in node:
+        # ``type() is dict`` first: the ABC check of isinstance(…, Mapping) is slow
+        if (type(node) is dict or isinstance(node, Mapping)) and part in node:
             node = node[part]
         else:
             return default
@@ -74,9 +75,17 @@ def set_path(tree: dict[str, Any], path: str, value: Any) -> None:
 
 def _plain(tree: Any) -> Any:
     """Deep-copy mappings into plain dicts (readers return DTBox and similar)."""
-    if isinstance(tree, Mapping):
-        return {str(k): _plain(v) for k, v in tree.items()}
+    if type(tree) is dict or isinstance(tree, Mapping):
+        return {
+            (k if type(k) is str else str(k)): (
+                v if type(v) in _LEAVES else _plain(v)  # leaves without a call
+            )
+            for k, v in tree.items()
+        }
     return tree
+
+
+_LEAVES = {str, int, float, bool, type(None)}
 
 
 @dataclass

@@ -9,8 +9,8 @@ Data are reduced first (see :mod:`.reduce`), so large lazy files are never loade
 
 from __future__ import annotations
 
-import io
-from concurrent.futures import Future, ThreadPoolExecutor
+import os
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,13 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from .._workers import executor
 from ..signal import Axis, LightSignal
 from . import draw, reduce
 from .plot import line_plot
+from .png import encode_png
 
-__all__ = ["ImagePanel", "PlotPanel", "compose", "panels_for", "render_previews"]
+__all__ = ["ImagePanel", "PlotPanel", "compose", "compose_pair", "panels_for", "render_previews"]
 
 
 @dataclass
@@ -48,6 +50,9 @@ class PlotPanel:
 Panel = ImagePanel | PlotPanel
 #: spectra are drawn at most this wide (enough for 4096 channels, quick to encode)
 PLOT_WIDTH = 800
+#: previews with fewer pixels than this are encoded and written right away: handing them to
+#: a worker thread costs more than it saves
+INLINE_PIXELS = 600_000
 
 
 def _axis_label(axis: Axis) -> str:
@@ -172,19 +177,39 @@ def _other(data: Any) -> list[Panel]:
     return []
 
 
-def _draw_image(panel: ImagePanel, long_side: int, enlarge_to: int) -> Image.Image:
-    pixels = panel.pixels
+def _to_image(pixels: np.ndarray) -> Image.Image:
     if pixels.ndim == 3:
         mode = "RGBA" if pixels.shape[2] == 4 else "RGB"
-        image = Image.fromarray(np.ascontiguousarray(pixels), mode)
-    else:
-        image = Image.fromarray(np.ascontiguousarray(pixels), "L")
-    source_width = image.width
-    image = draw.fit(image, long_side, enlarge_to=enlarge_to)
+        return Image.fromarray(np.ascontiguousarray(pixels), mode)
+    return Image.fromarray(np.ascontiguousarray(pixels), "L")
+
+
+def _annotate(image: Image.Image, panel: ImagePanel, source_width: int) -> Image.Image:
     if panel.unit_per_pixel:
         draw.scale_bar(image, panel.unit_per_pixel * source_width / image.width, panel.unit)
     draw.label(image, panel.text)
     return image
+
+
+def _draw_image(panel: ImagePanel, long_side: int, enlarge_to: int) -> Image.Image:
+    image = _to_image(panel.pixels)
+    source_width = image.width
+    return _annotate(draw.fit(image, long_side, enlarge_to=enlarge_to), panel, source_width)
+
+
+def _image_pair(panel: ImagePanel) -> tuple[Image.Image, Image.Image]:
+    """Thumbnail and preview of one image panel; the thumbnail is shrunk from the (not yet
+    annotated) preview rather than from the full-size data, and is the very same picture when
+    the data are small enough for both sizes to coincide."""
+    image = _to_image(panel.pixels)
+    source_width = image.width
+    preview = draw.fit(image, draw.PREVIEW, enlarge_to=draw.PREVIEW_MIN)
+    if max(preview.size) <= draw.THUMBNAIL:
+        # both sizes give the same picture (tiny data enlarged by the same whole factor)
+        annotated = _annotate(preview, panel, source_width)
+        return annotated, annotated
+    thumbnail = draw.fit(preview, draw.THUMBNAIL)
+    return _annotate(thumbnail, panel, source_width), _annotate(preview, panel, source_width)
 
 
 def compose(panels: list[Panel], long_side: int) -> Image.Image | None:
@@ -212,25 +237,48 @@ def compose(panels: list[Panel], long_side: int) -> Image.Image | None:
     return draw.side_by_side(rendered[0], rendered[1])
 
 
-_POOL: ThreadPoolExecutor | None = None
+def compose_pair(panels: list[Panel]) -> tuple[Image.Image | None, Image.Image | None]:
+    """``(thumbnail, preview)`` of ``panels``: the same pictures as ``compose`` at
+    :data:`draw.THUMBNAIL` and :data:`draw.PREVIEW`, with less work for single images."""
+    if not panels:
+        return None, None
+    if len(panels) == 1 and isinstance(panels[0], ImagePanel):
+        return _image_pair(panels[0])
+    return compose(panels, draw.THUMBNAIL), compose(panels, draw.PREVIEW)
 
 
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="png")
-    return _POOL
+def _write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path``, over an older file in place: truncating it to zero first
+    (``O_TRUNC``) makes ext4 flush the new data on close, which costs more than encoding."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)
+    if os.fstat(fd).st_nlink > 1:  # a name that shares its file (below): give it its own
+        os.close(fd)
+        path.unlink()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
 
 
 def _write_png(images: list[tuple[Path, Image.Image]]) -> None:
-    encoded: tuple[tuple[int, int], bytes] | None = None
+    written: tuple[Image.Image, Path, bytes] | None = None
     for path, image in images:
-        if encoded is None or encoded[0] != image.size:
-            buffer = io.BytesIO()
-            image.save(buffer, format="PNG", compress_level=1)
-            encoded = (image.size, buffer.getvalue())
-        # small data give the same picture at both sizes: encoded once, written twice
-        path.write_bytes(encoded[1])
+        if written is not None and written[0] is image:
+            # small data give the same picture at both sizes: encoded once, stored once
+            # (creating a file costs more than encoding a small one), named twice
+            try:
+                os.link(written[1], path)
+                continue
+            except OSError:  # the name exists already, or no hard links here
+                _write(path, written[2])
+                continue
+        data = encode_png(image)
+        _write(path, data)
+        written = (image, path, data)
 
 
 def render_previews(
@@ -243,22 +291,25 @@ def render_previews(
     """Write ``<stem>_thumbnail.png`` and ``<stem>_preview.png`` into ``out_dir``; return their
     absolute paths (``None`` when the signal has nothing to draw).
 
-    With ``pending``, PNG encoding and writing run on a background thread (Pillow and file I/O
-    release the GIL) and the future is appended; the caller must wait for it.
+    With ``pending``, large pictures (:data:`INLINE_PIXELS`) are encoded and written on a
+    worker thread (zlib and file I/O release the GIL) and the future is appended; the caller
+    must wait for it. Smaller ones are written at once: the hand-off would cost more.
     """
     panels = panels_for(signal, record)
     out: dict[str, str | None] = {"thumbnail": None, "preview": None}
     images: list[tuple[Path, Image.Image]] = []
-    for name, side in (("thumbnail", draw.THUMBNAIL), ("preview", draw.PREVIEW)):
-        image = compose(panels, side)
+    folder = Path(out_dir)
+    if not folder.is_absolute():
+        folder = folder.resolve()
+    for name, image in zip(("thumbnail", "preview"), compose_pair(panels), strict=True):
         if image is None:
             continue
-        path = Path(out_dir).resolve() / f"{stem}_{name}.png"
+        path = folder / f"{stem}_{name}.png"
         images.append((path, image))
         out[name] = str(path)
     if images:
-        if pending is None:
+        if pending is None or sum(im.width * im.height for _, im in images) < INLINE_PIXELS:
             _write_png(images)
         else:
-            pending.append(_pool().submit(_write_png, images))
+            pending.append(executor().submit(_write_png, images))
     return out

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .draw import font
+from .draw import text
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
@@ -54,14 +54,13 @@ def line_plot(
     width, height = size
     small = width < 400
     fsize = 10 if small else 14
-    fnt = font(fsize)
     image = Image.new("L", size, 255)
     draw = ImageDraw.Draw(image)
     y = np.asarray(y, dtype=np.float64).ravel()
     x = np.asarray(x, dtype=np.float64).ravel()
     finite = np.isfinite(y)
     if not finite.any():
-        draw.text((10, 10), "no finite values", font=fnt, fill=0)
+        text(image, (10, 10), "no finite values", fsize, 0)
         return image
     y = np.where(finite, y, np.nan)
     left = (4 * fsize) if small else (5 * fsize)
@@ -99,28 +98,34 @@ def line_plot(
         xp = px(tick)
         draw.line([(xp, top), (xp, top + plot_h)], fill=235)
         draw.line([(xp, top + plot_h), (xp, top + plot_h + 4)], fill=black)
-        draw.text((xp, top + plot_h + 5), _fmt(tick), font=fnt, fill=black, anchor="ma")
+        text(image, (xp, top + plot_h + 5), _fmt(tick), fsize, black, anchor="ma")
     for tick in nice_ticks(y_lo, y_hi, 3 if small else 5):
         yp = py(tick)
         draw.line([(left, yp), (left + plot_w, yp)], fill=235)
         draw.line([(left - 4, yp), (left, yp)], fill=black)
-        draw.text((left - 6, yp), _fmt(tick), font=fnt, fill=black, anchor="rm")
+        text(image, (left - 6, yp), _fmt(tick), fsize, black, anchor="rm")
     columns = np.clip(((x - x_lo) / (x_hi - x_lo) * (plot_w - 1)).astype(np.int64), 0, plot_w - 1)
     if y.size > 2 * plot_w:
         _envelope(image, columns, y, (left, top, plot_w, plot_h), (y_lo, y_hi), blue)
     else:
-        points = [(px(a), py(b)) for a, b in zip(x, y, strict=False) if math.isfinite(b)]
-        if len(points) == 1:
-            points.append(points[0])
-        draw.line(points, fill=blue, width=1 if small else 2)
+        n = min(x.size, y.size)
+        keep = np.isfinite(y[:n])
+        xs = left + (x[:n][keep] - x_lo) / (x_hi - x_lo) * plot_w
+        ys = top + plot_h - (y[:n][keep] - y_lo) / (y_hi - y_lo) * plot_h
+        if xs.size == 1:
+            xs, ys = np.repeat(xs, 2), np.repeat(ys, 2)
+        # a 2 px line is the 1 px line stamped with a 2x2 brush: four thin polylines cost a
+        # fraction of Pillow's wide line, which builds a polygon per segment
+        for dx, dy in ((0, 0),) if small else ((0, 0), (1, 0), (0, 1), (1, 1)):
+            draw.line(np.column_stack((xs + dx, ys + dy)).ravel().tolist(), fill=blue, width=1)
     draw.rectangle([left, top, left + plot_w, top + plot_h], outline=grey)
     draw.line([(left, top), (left, top + plot_h), (left + plot_w, top + plot_h)], fill=black)
     if xlabel:
-        draw.text((left + plot_w / 2, height - 2), xlabel, font=fnt, fill=black, anchor="md")
+        text(image, (left + plot_w / 2, height - 2), xlabel, fsize, black, anchor="md")
     if ylabel and not small:
-        draw.text((left + 4, top + 2), ylabel, font=fnt, fill=90, anchor="la")
+        text(image, (left + 4, top + 2), ylabel, fsize, 90, anchor="la")
     if title:
-        draw.text((left, 2), title, font=fnt, fill=black, anchor="la")
+        text(image, (left, 2), title, fsize, black, anchor="la")
     return image
 
 
@@ -136,16 +141,27 @@ def _envelope(
     left, top, plot_w, plot_h = box
     y_lo, y_hi = y_range
     valid = np.isfinite(y)
+    cols, values = columns[valid], y[valid]
+    if not cols.size:
+        return
+    if np.any(cols[1:] < cols[:-1]):  # a decreasing axis: group the columns first
+        order = np.argsort(cols, kind="stable")
+        cols, values = cols[order], values[order]
+    # one reduceat per bound over runs of equal columns (ufunc.at is far slower)
+    starts = np.flatnonzero(np.concatenate(([True], cols[1:] != cols[:-1])))
+    used = cols[starts]
     ymin = np.full(plot_w, np.inf)
     ymax = np.full(plot_w, -np.inf)
-    np.minimum.at(ymin, columns[valid], y[valid])
-    np.maximum.at(ymax, columns[valid], y[valid])
+    ymin[used] = np.minimum.reduceat(values, starts)
+    ymax[used] = np.maximum.reduceat(values, starts)
     filled = np.isfinite(ymin)
     scale = (plot_h - 1) / (y_hi - y_lo)
     row_top = np.where(filled, (plot_h - 1) - (ymax - y_lo) * scale, plot_h)
     row_bottom = np.where(filled, (plot_h - 1) - (ymin - y_lo) * scale, -1)
-    rows = np.arange(plot_h)[:, None]
-    mask = (rows >= np.floor(row_top)[None, :]) & (rows <= np.ceil(row_bottom)[None, :])
-    region = np.asarray(image.crop((left, top, left + plot_w, top + plot_h)))
-    region = np.where(mask, np.uint8(colour), region)
-    image.paste(Image.fromarray(region.astype(np.uint8), "L"), (left, top))
+    # small integers compare fastest; rows are < plot_h, so clipping to plot_h + 1 changes nothing
+    first = np.clip(np.floor(row_top), -1, plot_h + 1).astype(np.int16)
+    last = np.clip(np.ceil(row_bottom), -1, plot_h + 1).astype(np.int16)
+    rows = np.arange(plot_h, dtype=np.int16)[:, None]
+    mask = (rows >= first[None, :]) & (rows <= last[None, :])
+    # paint the band through a mask: no round trip of the plot area through numpy
+    image.paste(colour, (left, top), Image.fromarray(mask.view(np.uint8) * np.uint8(255), "L"))
