@@ -17,6 +17,7 @@ from lims.files.models import (
     InstrumentFile,
     RunStatus,
     SignalPreview,
+    UploadSession,
 )
 from lims.instruments.models import Instrument
 from lims.projects.models import Membership, Project
@@ -149,3 +150,14 @@ class CommentFactory(factory.django.DjangoModelFactory):
     dataset = factory.SubFactory(DatasetFactory)
     author = factory.LazyAttribute(lambda c: c.dataset.created_by)
     body = "Nice lattice fringes."
+
+
+class UploadSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UploadSession
+
+    dataset = factory.SubFactory(DatasetFactory)
+    created_by = factory.LazyAttribute(lambda u: u.dataset.created_by)
+    filename = factory.Sequence(lambda n: f"big_{n}.dm4")
+    size = 3 * 1024**3
+    received = 1024**3

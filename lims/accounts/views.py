@@ -1,10 +1,19 @@
-"""Signing in and out, and changing one's password (Django's views, our templates)."""
+"""Signing in and out, one's password, and one's account page with the personal API token."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from rest_framework.authtoken.models import Token
+
+from lims.accounts.services import api_token_regenerate, api_token_revoke
+from lims.projects.models import Membership
 
 
 class LoginView(auth_views.LoginView):
@@ -18,3 +27,30 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, "Your password was changed.")
         return response
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's account: their projects, password, and personal API token."""
+    user = request.user
+    token = Token.objects.filter(user_id=user.pk).first()
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            api_token_revoke(user=user)
+            messages.success(request, "Your API token was revoked; scripts using it are refused.")
+        else:
+            token = api_token_regenerate(user=user)
+            messages.success(request, "A new API token was made; the old one no longer works.")
+            # Shown once, right after it is made; afterwards only its beginning.
+            return render(request, "accounts/account.html", _account_context(user, token, True))
+        return redirect("account")
+    return render(request, "accounts/account.html", _account_context(user, token, False))
+
+
+def _account_context(user: Any, token: Token | None, show_key: bool) -> dict[str, Any]:
+    memberships = Membership.objects.filter(user_id=user.pk).select_related("project")
+    return {
+        "token": token,
+        "show_key": show_key,
+        "memberships": memberships.order_by("project__name"),
+    }

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from lims.files.models import CompanionFile, ExtractionRun, InstrumentFile, SignalPreview
+from lims.files.models import (
+    CompanionFile,
+    ExtractionRun,
+    InstrumentFile,
+    SignalPreview,
+    UploadSession,
+)
 
 
 class CompanionInline(admin.TabularInline):
@@ -85,3 +91,13 @@ class CompanionFileAdmin(admin.ModelAdmin):
     list_filter = ["added_at"]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent"]
+
+
+@admin.register(UploadSession)
+class UploadSessionAdmin(admin.ModelAdmin):
+    list_display = ["filename", "dataset", "created_by", "status", "size", "received", "updated_at"]
+    list_filter = ["status", "duplicate", "created_at"]
+    search_fields = ["filename", "uid", "sha256", "created_by__username", "dataset__title"]
+    readonly_fields = ["uid", "received", "created_at", "updated_at"]
+    autocomplete_fields = ["dataset", "created_by", "file"]
+    list_select_related = ["dataset", "created_by"]

@@ -163,7 +163,7 @@ def test_session_authenticated_upload_streams_too(personas, client, settings):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("anonymous", 403), ("outsider", 404), ("viewer", 403), ("manager", 201)],
+    [("anonymous", 401), ("outsider", 404), ("viewer", 403), ("manager", 201)],
 )
 def test_only_contributors_upload(personas, api_client_for, who, status):
     response = upload(api_client_for(getattr(personas, who)), personas.dataset, "a.dm3", b"a")
@@ -197,3 +197,27 @@ def test_a_ser_without_its_emi_is_a_file_of_its_own(personas, api_client_for):
     assert upload(client, personas.dataset, "lone_2.ser", b"S" * 10).status_code == 201
     assert personas.dataset.files.get().original_name == "lone_2.ser"
     assert CompanionFile.objects.count() == 0
+
+
+def test_raw_body_upload_with_content_disposition(personas, api_client_for, settings):
+    client = api_client_for(personas.contributor)
+    data = bytes(range(256)) * 5000
+    response = client.generic(
+        "POST",
+        f"{FILES_URL}?dataset={personas.dataset.uid}",
+        data,
+        content_type="application/octet-stream",
+        HTTP_CONTENT_DISPOSITION='attachment; filename="raw scan.dm4"',
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["original_name"] == "raw scan.dm4"
+    assert response.json()["sha256"] == hashlib.sha256(data).hexdigest()
+    settings.LIMS_MAX_UPLOAD_BYTES = 1000
+    too_big = client.generic(
+        "POST",
+        f"{FILES_URL}?dataset={personas.dataset.uid}",
+        data,
+        content_type="application/octet-stream",
+        HTTP_CONTENT_DISPOSITION='attachment; filename="big.dm4"',
+    )
+    assert too_big.status_code == 413

@@ -15,6 +15,7 @@ from tests.factories import (
     MembershipFactory,
     SignalPreviewFactory,
     TagFactory,
+    UploadSessionFactory,
     UserFactory,
 )
 
@@ -37,6 +38,7 @@ def test_changelists_render_with_search_and_filters(client, model):
     InstrumentFactory()
     MembershipFactory()
     TagFactory()
+    UploadSessionFactory()
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     assert client.get(url).status_code == 200
