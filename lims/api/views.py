@@ -19,7 +19,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FileUploadParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -139,6 +139,19 @@ class StreamingMultiPartParser(MultiPartParser):
         return super().parse(stream, media_type, parser_context)
 
 
+class StreamingRawUploadParser(FileUploadParser):
+    """The file as the raw request body (no multipart framing to parse: the fastest path);
+    its name in ``Content-Disposition: attachment; filename="..."``."""
+
+    media_type = "application/octet-stream"
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        request = parser_context["request"]
+        if not getattr(request._request, "_lims_streaming", False):
+            install_upload_handler(request._request)
+        return super().parse(stream, media_type, parser_context)
+
+
 @extend_schema_view(
     list=extend_schema(summary="Instrument files you may see"),
     retrieve=extend_schema(summary="One instrument file, with its signals and previews"),
@@ -157,7 +170,7 @@ class InstrumentFileViewSet(UploadErrorsMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_parsers(self) -> list[BaseParser]:
         if self.request is not None and self.request.method == "POST":
-            return [StreamingMultiPartParser()]
+            return [StreamingMultiPartParser(), StreamingRawUploadParser()]
         return super().get_parsers()
 
     def get_queryset(self) -> QuerySet[InstrumentFile]:
@@ -176,8 +189,26 @@ class InstrumentFileViewSet(UploadErrorsMixin, viewsets.ReadOnlyModelViewSet):
         return s.InstrumentFileDetailSerializer
 
     @extend_schema(
-        summary="Upload a file (multipart, streamed to disk)",
-        request={"multipart/form-data": s.FileUploadSerializer},
+        summary="Upload a file (streamed to disk, hashed on the way)",
+        description=(
+            "Either multipart/form-data with `dataset` and `file`, or the raw bytes as "
+            "application/octet-stream with `?dataset=UID` and "
+            '`Content-Disposition: attachment; filename="NAME"`. For large files, prefer the '
+            "resumable chunked protocol under /api/uploads/."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "dataset",
+                OpenApiTypes.UUID,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="The dataset's uid, for a raw (application/octet-stream) upload.",
+            )
+        ],
+        request={
+            "multipart/form-data": s.FileUploadSerializer,
+            "application/octet-stream": OpenApiTypes.BINARY,
+        },
         responses={
             201: OpenApiResponse(s.IngestedFileSerializer, description="Stored."),
             200: OpenApiResponse(
@@ -192,7 +223,11 @@ class InstrumentFileViewSet(UploadErrorsMixin, viewsets.ReadOnlyModelViewSet):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > max_upload_bytes() + MULTIPART_SLACK:
             raise UploadTooLarge()
-        serializer = s.FileUploadSerializer(data=request.data)
+        data = {
+            "dataset": request.data.get("dataset") or request.query_params.get("dataset"),
+            "file": request.data.get("file"),
+        }
+        serializer = s.FileUploadSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         dataset = _contributable_dataset(request, serializer.validated_data["dataset"])
         upload = serializer.validated_data["file"]

@@ -370,8 +370,22 @@ def extraction_queue(*, file: InstrumentFile, user: User | None = None) -> Extra
         )
         file.status, file.status_message = ExtractionStatus.PENDING, ""
         run_id, task_id = run.pk, run.task_id
-        transaction.on_commit(lambda: extract_file.apply_async(args=[run_id], task_id=task_id))
+        countdown = _companion_wait(file)
+        transaction.on_commit(
+            lambda: extract_file.apply_async(args=[run_id], task_id=task_id, countdown=countdown)
+        )
     return run
+
+
+def _companion_wait(file: InstrumentFile) -> float:
+    """Seconds to wait before extracting: a ``.emi``/``.rpl`` without its data files yet will
+    most likely get them in a moment (they are uploaded one after the other), and a run
+    started now would only be superseded."""
+    from extraction import companion_patterns
+
+    if not companion_patterns(file.original_name) or file.companions.exists():
+        return 0
+    return float(getattr(settings, "LIMS_COMPANION_WAIT_S", 5))
 
 
 def file_reextract(*, file: InstrumentFile, user: User | None) -> ExtractionRun:

@@ -8,15 +8,35 @@ worker is lost, so a killed worker loses no work; the services make running twic
 from __future__ import annotations
 
 import logging
+import os
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from lims.files import services
 
 log = logging.getLogger(__name__)
+
+#: Numeric libraries in the extraction child use one thread: parallelism comes from worker
+#: processes (``-c N``, more workers), and thread pools on top of them only fight for cores.
+SINGLE_THREADED = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "BLIS_NUM_THREADS": "1",
+}
+
+
+@worker_process_init.connect
+def _one_thread_per_extraction(**_: object) -> None:
+    """In each pool process (so in the extraction children it starts), unless configured."""
+    for name, value in SINGLE_THREADED.items():
+        os.environ.setdefault(name, value)
+
 
 #: Errors worth another try: storage and database hiccups. An unreadable file is not one of
 #: them: extraction reports it as a ``failed`` result.

@@ -96,7 +96,7 @@ def test_every_shared_sample_ends_done_with_metadata_and_previews(
         assert instrument_file.format_label and instrument_file.reader
         assert instrument_file.extractor_version
         assert instrument_file.previews.count() == len(entry["signals"])
-        assert instrument_file.thumbnail, relative
+        assert instrument_file.thumbnail, (relative, instrument_file.metadata.get("warnings"))
         run = instrument_file.runs.order_by("-id").first()
         assert run.status == RunStatus.DONE and run.duration_s is not None
         # What HyperSpy reads, the LIMS shows.
