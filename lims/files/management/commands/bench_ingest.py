@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -273,6 +274,9 @@ class Command(BaseCommand):
             "--upload-gb", type=float, default=2.0, help="Size of the generated file (2 GB)."
         )
         parser.add_argument("--chunk-mb", type=int, default=64, help="Chunk size (64 MB).")
+        parser.add_argument(
+            "--rounds", type=int, default=3, help="Upload measurements per mode (median; 3)."
+        )
         parser.add_argument("--skip-upload", action="store_true", help="No large-file test.")
         parser.add_argument("--skip-workers", action="store_true", help="No throughput test.")
         parser.add_argument("--timeout", type=float, default=1800, help="Seconds per run.")
@@ -453,49 +457,74 @@ class Command(BaseCommand):
         client.upload(warm, _Repeat(os.urandom(BLOCK), 4 * BLOCK), "warm.bin")
         # The disk's speed varies from one minute to the next (write-back, the host's cache):
         # each upload is compared with a plain write of the same size made just before it.
-        results: dict[str, Any] = {"bytes": size}
+        results: dict[str, Any] = {"bytes": size, "rounds": options["rounds"]}
         for mode in ("raw", "multipart", "chunked"):
-            disk_mb_s = self._plain_write(size)
-            dataset = dataset_create(
-                project=project, title=f"upload-{mode}-{uuid.uuid4().hex[:6]}", created_by=user
-            )
-            # Bytes the client sends for free (one random block repeated; new for each mode,
-            # so nothing is a duplicate): what is measured is the server's work.
-            source = _Repeat(os.urandom(BLOCK), size)
-            gc.collect()
-            os.sync()
-            baseline_kb = _status_kb("VmRSS")
-            resettable = _peak_rss_reset()
-            started = time.perf_counter()
-            if mode == "chunked":
-                body = client.upload_chunked(
-                    dataset, source, "bench-upload.bin", options["chunk_mb"] * MB
-                )
-            else:
-                body = client.upload(dataset, source, "bench-upload.bin", raw=mode == "raw")
-            elapsed = time.perf_counter() - started
-            peak_kb = _status_kb("VmHWM")
-            stored = InstrumentFile.objects.get(uid=body["uid"])
-            if stored.size != size or stored.stored_file.size != size:
-                raise CommandError(f"The stored file has {stored.size} bytes, not {size}.")
-            stored.stored_file.storage.delete(stored.stored_file.name)  # free the disk
-            mb_s = size / MB / elapsed
-            results[mode] = {
-                "seconds": round(elapsed, 2),
-                "mb_per_s": round(mb_s, 1),
-                "disk_write_mb_per_s": round(disk_mb_s, 1),
-                "vs_disk_write": round(mb_s / disk_mb_s, 2),
-                "peak_rss_mb": round(peak_kb / 1024, 1),
-                "peak_rss_growth_mb": round((peak_kb - baseline_kb) / 1024, 1),
-                "peak_is_for_this_upload": resettable,
+            rounds = [
+                self._upload_round(client, project, user, mode, size, options)
+                for _ in range(options["rounds"])
+            ]
+            figures = {
+                key: statistics.median(r[key] for r in rounds)
+                for key in ("seconds", "mb_per_s", "disk_write_mb_per_s", "vs_disk_write")
             }
+            figures["peak_rss_mb"] = max(r["peak_rss_mb"] for r in rounds)
+            figures["peak_rss_growth_mb"] = max(r["peak_rss_growth_mb"] for r in rounds)
+            figures["rounds"] = rounds
+            results[mode] = figures
+            per_round = ", ".join(format(r["vs_disk_write"], ".0%") for r in rounds)
             self.stdout.write(
-                f"Upload ({mode}) of {size / 1e9:.1f} GB: {mb_s:.0f} MB/s vs. a plain write "
-                f"with fsync just before: {disk_mb_s:.0f} MB/s ({mb_s / disk_mb_s:.0%}); peak "
-                f"RSS {peak_kb / 1024:.0f} MB (+{(peak_kb - baseline_kb) / 1024:.0f} MB during "
-                "the upload)"
+                f"Upload ({mode}) of {size / 1e9:.1f} GB, median of {len(rounds)}: "
+                f"{figures['mb_per_s']:.0f} MB/s vs. a plain write with fsync just before: "
+                f"{figures['disk_write_mb_per_s']:.0f} MB/s (ratio {figures['vs_disk_write']:.0%};"
+                f" per round: {per_round}); peak RSS {figures['peak_rss_mb']:.0f} MB "
+                f"(+{figures['peak_rss_growth_mb']:.0f} MB during the upload)"
             )
         return results
+
+    def _upload_round(
+        self,
+        client: _Client,
+        project: Project,
+        user: User,
+        mode: str,
+        size: int,
+        options: dict[str, Any],
+    ) -> dict[str, Any]:
+        """One plain write, then one upload of the same size; their speeds and the memory."""
+        disk_mb_s = self._plain_write(size)
+        dataset = dataset_create(
+            project=project, title=f"upload-{mode}-{uuid.uuid4().hex[:6]}", created_by=user
+        )
+        # Bytes the client sends for free (one random block repeated; new each time, so
+        # nothing is a duplicate): what is measured is the server's work.
+        source = _Repeat(os.urandom(BLOCK), size)
+        gc.collect()
+        os.sync()
+        baseline_kb = _status_kb("VmRSS")
+        resettable = _peak_rss_reset()
+        started = time.perf_counter()
+        if mode == "chunked":
+            body = client.upload_chunked(
+                dataset, source, "bench-upload.bin", options["chunk_mb"] * MB
+            )
+        else:
+            body = client.upload(dataset, source, "bench-upload.bin", raw=mode == "raw")
+        elapsed = time.perf_counter() - started
+        peak_kb = _status_kb("VmHWM")
+        stored = InstrumentFile.objects.get(uid=body["uid"])
+        if stored.size != size or stored.stored_file.size != size:
+            raise CommandError(f"The stored file has {stored.size} bytes, not {size}.")
+        stored.stored_file.storage.delete(stored.stored_file.name)  # free the disk
+        mb_s = size / MB / elapsed
+        return {
+            "seconds": round(elapsed, 2),
+            "mb_per_s": round(mb_s, 1),
+            "disk_write_mb_per_s": round(disk_mb_s, 1),
+            "vs_disk_write": round(mb_s / disk_mb_s, 2),
+            "peak_rss_mb": round(peak_kb / 1024, 1),
+            "peak_rss_growth_mb": round((peak_kb - baseline_kb) / 1024, 1),
+            "peak_is_for_this_upload": resettable,
+        }
 
     def _plain_write(self, size: int) -> float:
         """MB/s of a plain write of ``size`` bytes, 1 MiB at a time, with fsync, in the folder
