@@ -17,18 +17,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in {
-            "DATABASE_URL",
-            "CELERY_BROKER_URL",
-            "DJANGO_SETTINGS_MODULE",
-            "LIMS_ENV",
-            "SECRET_KEY",
-        }
+    # A fresh process sees only the machine's environment, not what the test run set up
+    # (the browser tests allow Django's async-unsafe calls, which check --deploy rightly flags).
+    test_only = {
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "DJANGO_SETTINGS_MODULE",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "LIMS_ENV",
+        "SECRET_KEY",
     }
+    clean = {k: v for k, v in os.environ.items() if k not in test_only}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO,
