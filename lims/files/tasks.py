@@ -103,3 +103,13 @@ def reextract_outdated(user_id: int | None = None) -> int:
 
     user = User.objects.filter(pk=user_id).first() if user_id else None
     return services.files_reextract_outdated(user=user)
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE, max_retries=MAX_RETRIES, retry_backoff=True)
+def expire_upload_sessions(idle_days: int = 7) -> int:
+    """Abandon chunked uploads idle for ``idle_days`` and free their disk space."""
+    import datetime as dt
+
+    from lims.files.uploads import upload_sessions_expire
+
+    return upload_sessions_expire(idle_for=dt.timedelta(days=idle_days))

@@ -12,6 +12,7 @@ resume after an interruption → complete it, which checks size and SHA-256 and 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import tempfile
@@ -27,6 +28,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.db import transaction
 from django.http import HttpRequest, UnreadablePostError
+from django.utils import timezone
 
 from lims.accounts.models import User
 from lims.core.storage import safe_filename
@@ -431,3 +433,17 @@ def upload_session_abort(*, session: UploadSession) -> None:
         session.save(update_fields=["status", "updated_at"])
     _session_hashers.drop(str(session.uid))
     session_path(session).unlink(missing_ok=True)
+
+
+def upload_sessions_expire(*, idle_for: dt.timedelta = dt.timedelta(days=7)) -> int:
+    """Abandon the chunked uploads nobody touched for ``idle_for`` and delete their bytes.
+
+    Returns how many were abandoned. Run daily (``expire_upload_sessions`` task).
+    """
+    cutoff = timezone.now() - idle_for
+    stale = UploadSession.objects.filter(status=UploadStatus.RECEIVING, updated_at__lt=cutoff)
+    count = 0
+    for session in stale.iterator():
+        upload_session_abort(session=session)
+        count += 1
+    return count

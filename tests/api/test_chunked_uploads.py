@@ -155,3 +155,22 @@ def test_an_empty_file_can_be_uploaded_in_chunks(personas, api_client_for):
     response = client.post(f"{UPLOADS}{uid}/complete/")
     assert response.status_code == 201
     assert response.json()["size"] == 0
+
+
+def test_idle_sessions_expire_and_free_their_bytes(personas, api_client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from lims.files.uploads import upload_sessions_expire
+
+    client = api_client_for(personas.contributor)
+    data = b"stale" * 100
+    uid = start(client, personas.dataset, "x.dm3", data).json()["uid"]
+    put_chunk(client, uid, data[:100], 0, len(data))
+    fresh = start(client, personas.dataset, "y.dm3", data).json()["uid"]
+    UploadSession.objects.filter(uid=uid).update(updated_at=timezone.now() - dt.timedelta(days=8))
+    assert upload_sessions_expire(idle_for=dt.timedelta(days=7)) == 1
+    assert UploadSession.objects.get(uid=uid).status == "aborted"
+    assert not session_path(UploadSession.objects.get(uid=uid)).exists()
+    assert UploadSession.objects.get(uid=fresh).status == "receiving"
