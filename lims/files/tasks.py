@@ -16,7 +16,7 @@ from celery.signals import worker_process_init
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 
-from lims.files import services
+from lims.files import runs
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,9 @@ def _countdown(retries: int) -> int:
 def extract_file(self: Task, run_id: int) -> str:
     """Run the extraction recorded as ``ExtractionRun(run_id)``."""
     try:
-        return services.extraction_run_execute(run_id=run_id, task_id=self.request.id or "")
+        return runs.extraction_run_execute(run_id=run_id, task_id=self.request.id or "")
     except SoftTimeLimitExceeded:
-        services.extraction_run_fail(
+        runs.extraction_run_fail(
             run_id=run_id,
             message=(
                 f"Extraction did not finish within {settings.LIMS_EXTRACTION_SOFT_TIME_LIMIT_S} s."
@@ -72,7 +72,7 @@ def extract_file(self: Task, run_id: int) -> str:
         if self.request.retries >= MAX_RETRIES:
             log.error("run %s: giving up after %s retries: %s", run_id, MAX_RETRIES, exc)
             try:
-                services.extraction_run_fail(
+                runs.extraction_run_fail(
                     run_id=run_id,
                     message=f"Given up after {MAX_RETRIES + 1} attempts: {exc}",
                 )
@@ -93,7 +93,9 @@ def reextract_dataset(dataset_id: int, user_id: int | None = None) -> int:
     if dataset is None:
         return 0
     user = User.objects.filter(pk=user_id).first() if user_id else None
-    return services.dataset_reextract(dataset=dataset, user=user)
+    from lims.files.runs import dataset_reextract
+
+    return dataset_reextract(dataset=dataset, user=user)
 
 
 @shared_task(acks_late=True, autoretry_for=RETRYABLE, max_retries=MAX_RETRIES, retry_backoff=True)
@@ -102,7 +104,9 @@ def reextract_outdated(user_id: int | None = None) -> int:
     from lims.accounts.models import User
 
     user = User.objects.filter(pk=user_id).first() if user_id else None
-    return services.files_reextract_outdated(user=user)
+    from lims.files.runs import files_reextract_outdated
+
+    return files_reextract_outdated(user=user)
 
 
 @shared_task(acks_late=True, autoretry_for=RETRYABLE, max_retries=MAX_RETRIES, retry_backoff=True)
