@@ -18,7 +18,9 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import wraps
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,8 +29,9 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.db import transaction
-from django.http import HttpRequest, UnreadablePostError
+from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from lims.accounts.models import User
 from lims.core.storage import safe_filename
@@ -215,6 +218,28 @@ class HashingUploadHandler(FileUploadHandler):
 def install_upload_handler(request: HttpRequest) -> None:
     """Make ``request`` stream its uploaded files through :class:`HashingUploadHandler`."""
     request.upload_handlers = [HashingUploadHandler(request)]
+
+
+def streaming_uploads(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Decorate a Django (non-API) view that receives files so that they stream through
+    :class:`HashingUploadHandler`, and a file over the limit gets a 413 with the reason.
+
+    The CSRF check reads the request body, so it must run after the handler is installed:
+    the view is CSRF-exempted from the middleware and protected inside (as Django's
+    documentation on modifying upload handlers says).
+    """
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        install_upload_handler(request)
+        try:
+            return protected(request, *args, **kwargs)
+        except UploadTooLarge as exc:
+            return HttpResponse(str(exc), status=413, content_type="text/plain; charset=utf-8")
+
+    return wrapper
 
 
 # --- Chunked, resumable sessions -------------------------------------------------------------
