@@ -285,6 +285,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # A terminated benchmark still stops its workers and deletes its project (finally:).
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         folder: Path = options["dir"].resolve()
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a folder.", returncode=2)
