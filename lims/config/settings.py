@@ -219,6 +219,23 @@ LIMS_EXTRACTION_SOFT_TIME_LIMIT_S = LIMS_EXTRACTION_TIMEOUT_S + 120
 LIMS_EXTRACTION_HARD_TIME_LIMIT_S = LIMS_EXTRACTION_TIMEOUT_S + 180
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
+# A .emi or .rpl uploaded before its data files waits this long before extraction.
+LIMS_COMPANION_WAIT_S = env_int("LIMS_COMPANION_WAIT_S", 5)
+# A run still queued or running this long after the hard time limit is sent again.
+LIMS_RUN_RECOVERY_GRACE_S = env_int("LIMS_RUN_RECOVERY_GRACE_S", 600)
+# Periodic upkeep, run by `celery -A lims beat` (or a worker started with -B): exactly one
+# beat process in the whole installation.
+CELERY_BEAT_SCHEDULE = {
+    "recover-lost-extraction-runs": {
+        "task": "lims.files.tasks.recover_lost_runs",
+        "schedule": 600.0,
+    },
+    "expire-idle-upload-sessions": {
+        "task": "lims.files.tasks.expire_upload_sessions",
+        "schedule": 6 * 3600.0,
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # An unacknowledged message (its worker was killed) goes back to the queue after this
     # long; it must exceed the longest task, or a slow task would be delivered twice.

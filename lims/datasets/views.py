@@ -21,6 +21,7 @@ from lims.datasets.forms import DatasetForm
 from lims.datasets.models import Dataset
 from lims.datasets.services import dataset_create, dataset_update
 from lims.files.models import ExtractionStatus, InstrumentFile
+from lims.files.uploads import streaming_uploads
 from lims.projects.models import Project
 
 #: ``?sort=`` keys of the file table and the ordering each stands for.
@@ -203,6 +204,7 @@ def dataset_reextract(request: HttpRequest, uid: Any) -> HttpResponse:
 
 @login_required
 @require_POST
+@streaming_uploads
 def dataset_upload(request: HttpRequest, uid: Any) -> HttpResponse:
     """The upload form without JavaScript: plain multipart files, ingested one by one.
 

@@ -100,7 +100,32 @@ def _companion_wait(file: InstrumentFile) -> float:
 
     if not companion_patterns(file.original_name) or file.companions.exists():
         return 0
-    return float(getattr(settings, "LIMS_COMPANION_WAIT_S", 5))
+    return float(settings.LIMS_COMPANION_WAIT_S)
+
+
+def extraction_runs_recover(*, stale_after: dt.timedelta | None = None) -> int:
+    """Send again the runs whose task message was lost, and return how many.
+
+    A run still queued or running long after any task could have finished (the broker lost
+    its message, or a worker was killed at the hard time limit) would otherwise stay so for
+    ever. Sending its task again is safe: a run that finished meanwhile, or that a newer run
+    replaced, is left alone by the worker, and a run lost ``MAX_ATTEMPTS`` times is given up.
+    """
+    from lims.files.tasks import extract_file
+
+    stale_after = stale_after or dt.timedelta(
+        seconds=settings.LIMS_EXTRACTION_HARD_TIME_LIMIT_S + settings.LIMS_RUN_RECOVERY_GRACE_S
+    )
+    cutoff = timezone.now() - stale_after
+    stale = ExtractionRun.objects.filter(
+        status__in=[RunStatus.QUEUED, RunStatus.RUNNING], queued_at__lt=cutoff
+    ).exclude(status=RunStatus.RUNNING, started_at__gte=cutoff)
+    count = 0
+    for run_id, task_id in stale.values_list("id", "task_id"):
+        log.warning("run %s: no worker has finished it; sending it again", run_id)
+        extract_file.apply_async(args=[run_id], task_id=task_id or None)
+        count += 1
+    return count
 
 
 def file_reextract(*, file: InstrumentFile, user: User | None) -> ExtractionRun:

@@ -117,3 +117,9 @@ def expire_upload_sessions(idle_days: int = 7) -> int:
     from lims.files.uploads import upload_sessions_expire
 
     return upload_sessions_expire(idle_for=dt.timedelta(days=idle_days))
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE, max_retries=MAX_RETRIES, retry_backoff=True)
+def recover_lost_runs() -> int:
+    """Send again the extraction runs whose message was lost (see extraction_runs_recover)."""
+    return runs.extraction_runs_recover()

@@ -171,6 +171,31 @@ def test_upload_without_javascript(client, personas) -> None:
     assert response.status_code == 403
 
 
+def test_upload_without_javascript_streams_hashes_and_enforces_the_limit(
+    client, personas, settings
+) -> None:
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(personas.contributor)
+    url = reverse("datasets:upload", args=[personas.dataset.uid])
+    body = b"#FORMAT : EMSA/MAS Spectral Data File\n" * 100
+    client.post(url, {"files": [SimpleUploadedFile("big.msa", body)]})
+    stored = personas.dataset.files.get(original_name="big.msa")
+    assert stored.sha256 == hashlib.sha256(body).hexdigest() and stored.size == len(body)
+
+    settings.LIMS_MAX_UPLOAD_BYTES = 1000
+    response = client.post(url, {"files": [SimpleUploadedFile("huge.msa", body)]})
+    assert response.status_code == 413
+    assert not personas.dataset.files.filter(original_name="huge.msa").exists()
+    # The CSRF check still applies, after the upload handler is installed.
+    csrf_client = type(client)(enforce_csrf_checks=True)
+    csrf_client.force_login(personas.contributor)
+    upload = SimpleUploadedFile("x.msa", b"x")
+    assert csrf_client.post(url, {"files": [upload]}).status_code == 403
+
+
 def test_only_managers_reextract_a_whole_dataset(client, personas) -> None:
     for i in range(3):
         done_file(personas.dataset, original_name=f"r{i}.dm3")
