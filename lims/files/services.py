@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,44 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 
+#: What the outermost :func:`storage_rollback` block has stored so far.
+_stored_in_block: ContextVar[list[tuple[Any, str]] | None] = ContextVar(
+    "lims_stored_in_block", default=None
+)
+
+
+@contextmanager
+def storage_rollback() -> Iterator[None]:
+    """Delete the bytes stored inside the block when the block, or its commit, fails.
+
+    Storage is not transactional: without this, a database error after a file was moved into
+    storage would leave bytes that no row points to. Blocks nest; the outermost one cleans up.
+    """
+    if _stored_in_block.get() is not None:
+        yield
+        return
+    stored: list[tuple[Any, str]] = []
+    token = _stored_in_block.set(stored)
+    try:
+        yield
+    except BaseException:
+        for storage, name in stored:
+            try:
+                storage.delete(name)
+            except OSError:
+                log.warning("could not delete %s from storage", name, exc_info=True)
+        raise
+    finally:
+        _stored_in_block.reset(token)
+
+
+def _store(field: Any, name: str, content: File) -> None:
+    """Save ``content`` into a FileField, remembered by the enclosing storage_rollback."""
+    field.save(name, content, save=False)
+    stored = _stored_in_block.get()
+    if stored is not None:
+        stored.append((field.storage, field.name))
+
 
 def digest(content: File) -> tuple[str, int]:
     """SHA-256 and size of a file object, read in chunks (never whole into memory)."""
@@ -90,6 +129,7 @@ def _known_digest(content: File, sha256: str | None) -> tuple[str, int]:
     return digest(content)
 
 
+@storage_rollback()
 @transaction.atomic
 def file_register(
     *,
@@ -116,7 +156,7 @@ def file_register(
     if content is not None:
         instrument_file.sha256, instrument_file.size = _known_digest(content, sha256)
         # A temporary upload is moved (renamed) into local storage, not copied.
-        instrument_file.stored_file.save(instrument_file.original_name, content, save=False)
+        _store(instrument_file.stored_file, instrument_file.original_name, content)
     else:
         assert external_path is not None
         if sha256:
@@ -130,6 +170,7 @@ def file_register(
     return instrument_file
 
 
+@storage_rollback()
 @transaction.atomic
 def companion_add(
     *, parent: InstrumentFile, name: str, content: File | Path, sha256: str | None = None
@@ -144,7 +185,7 @@ def companion_add(
         companion.external_path = str(content.resolve())
     else:
         companion.sha256, companion.size = _known_digest(content, sha256)
-        companion.stored_file.save(companion.original_name, content, save=False)
+        _store(companion.stored_file, companion.original_name, content)
     companion.save()
     InstrumentFile.objects.filter(pk=parent.pk).update(size=parent.size + companion.size)
     parent.size += companion.size
@@ -307,7 +348,7 @@ def file_ingest(
         if isinstance(content, File) and not sha256:
             sha256, _ = _known_digest(content, None)
         assert sha256
-        with transaction.atomic():
+        with storage_rollback(), transaction.atomic():
             # One ingest at a time per dataset: dedup and companion matching need a stable view.
             Dataset.objects.select_for_update().only("pk").get(pk=dataset.pk)
             existing = duplicate_of(dataset=dataset, sha256=sha256)

@@ -54,3 +54,37 @@ def test_file_register_needs_exactly_one_source():
     dataset = DatasetFactory()
     with pytest.raises(ValueError):
         file_register(dataset=dataset, uploaded_by=dataset.created_by, name="x")
+
+
+@pytest.fixture
+def failing_extraction_runs(db):
+    """The database refuses new extraction runs, as a full disk or a lost connection would."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION lims_test_refuse() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ "
+            "LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER lims_test_refuse BEFORE INSERT ON files_extractionrun "
+            "FOR EACH ROW EXECUTE FUNCTION lims_test_refuse()"
+        )
+    # Both go away with the test's transaction.
+
+
+def test_no_bytes_are_left_in_storage_when_the_database_write_fails(
+    failing_extraction_runs, _media_root
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import DatabaseError
+
+    from lims.files.services import file_ingest
+
+    dataset = DatasetFactory()
+    upload = SimpleUploadedFile("lost.dm3", b"dm3 bytes" * 100)
+    with pytest.raises(DatabaseError, match="No space left"):
+        file_ingest(dataset=dataset, upload=upload, user=dataset.created_by)
+    stored = [p for p in _media_root.rglob("*") if p.is_file()] if _media_root.exists() else []
+    assert stored == []
