@@ -9,6 +9,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from lims.core.permissions import Visibility
 from lims.datasets.models import Dataset
 from lims.files.models import (
     CompanionFile,
@@ -67,6 +68,21 @@ class DatasetSerializer(serializers.ModelSerializer):
             "created_at",
             "modified_at",
         ]
+
+
+class DatasetWriteSerializer(serializers.Serializer):
+    """What a client sends to create a dataset (``project``) or change one (the rest)."""
+
+    project = serializers.SlugField(help_text="The project's slug (when creating).")
+    title = serializers.CharField(max_length=300)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    visibility = serializers.ChoiceField(
+        choices=[("", "As the project"), *Visibility.choices], required=False, default=""
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, default=list
+    )
+    license = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class CompanionSerializer(serializers.ModelSerializer):

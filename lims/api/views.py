@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -18,7 +19,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import BaseParser, FileUploadParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +28,7 @@ from lims.api import serializers as s
 from lims.api.filters import DatasetFilter, InstrumentFileFilter
 from lims.core.permissions import Action, can
 from lims.datasets.models import Dataset
+from lims.datasets.services import dataset_create, dataset_update
 from lims.files import downloads, services
 from lims.files.models import InstrumentFile, UploadSession
 from lims.files.services import IngestOutcome
@@ -102,7 +104,9 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary="Datasets you may see"),
     retrieve=extend_schema(summary="One dataset"),
 )
-class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
+class DatasetViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     serializer_class = s.DatasetSerializer
     filterset_class = DatasetFilter
     lookup_field = "uid"
@@ -114,6 +118,55 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("project", "created_by")
             .prefetch_related("tags")
         )
+
+    def _saved(self, dataset: Dataset, code: int) -> Response:
+        dataset = self.get_queryset().get(pk=dataset.pk)
+        return Response(self.get_serializer(dataset).data, status=code)
+
+    @extend_schema(
+        summary="Create a dataset in a project (contributors and managers)",
+        request=s.DatasetWriteSerializer,
+        responses={201: s.DatasetSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
+    def create(self, request: Request) -> Response:
+        data = s.DatasetWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        project = get_object_or_404(
+            Project.objects.visible_to(request.user), slug=fields.pop("project")
+        )
+        if not can(request.user, Action.CONTRIBUTE, project):
+            raise PermissionDenied("Only the project's contributors and managers add datasets.")
+        if project.datasets.filter(title=fields["title"].strip()).exists():
+            raise ValidationError({"title": ["The project already has a dataset of this title."]})
+        dataset = dataset_create(project=project, created_by=request.user, **fields)
+        return self._saved(dataset, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a dataset (its creator, or the project's managers)",
+        request=s.DatasetWriteSerializer(partial=True),
+        responses={200: s.DatasetSerializer, 400: ERROR, 403: ERROR},
+    )
+    def update(self, request: Request, uid: str | None = None, partial: bool = False) -> Response:
+        dataset = self.get_object()
+        if not can(request.user, Action.EDIT, dataset):
+            raise PermissionDenied("You may not change this dataset.")
+        data = s.DatasetWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = {k: v for k, v in data.validated_data.items() if k != "project"}
+        try:
+            dataset_update(dataset=dataset, **fields)
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from error
+        return self._saved(dataset, status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Change some fields of a dataset",
+        request=s.DatasetWriteSerializer(partial=True),
+        responses={200: s.DatasetSerializer, 400: ERROR, 403: ERROR},
+    )
+    def partial_update(self, request: Request, uid: str | None = None) -> Response:
+        return self.update(request, uid=uid, partial=True)
 
     @extend_schema(
         summary="Extract every file of the dataset again",
