@@ -110,4 +110,5 @@ def personas(db) -> Personas:
         dataset=DatasetFactory(project=project, created_by=contributor),
     )
 
+
 pytest_plugins = ["tests.worker"]

@@ -8,33 +8,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('datasets', '0001_initial'),
-        ('files', '0002_metadata_gin_index'),
+        ("datasets", "0001_initial"),
+        ("files", "0002_metadata_gin_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UploadSession',
+            name="UploadSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='identifier')),
-                ('filename', models.CharField(max_length=255)),
-                ('size', models.BigIntegerField(help_text='Announced size in bytes.')),
-                ('sha256', models.CharField(blank=True, help_text='Announced.', max_length=64, verbose_name='SHA-256')),
-                ('received', models.BigIntegerField(default=0, help_text='Bytes received so far.')),
-                ('status', models.CharField(choices=[('receiving', 'Receiving'), ('complete', 'Complete'), ('aborted', 'Aborted')], default='receiving', max_length=10)),
-                ('duplicate', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='upload_sessions', to=settings.AUTH_USER_MODEL)),
-                ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='upload_sessions', to='datasets.dataset')),
-                ('file', models.ForeignKey(blank=True, help_text='The file this upload became.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='files.instrumentfile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "uid",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, unique=True, verbose_name="identifier"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                ("size", models.BigIntegerField(help_text="Announced size in bytes.")),
+                (
+                    "sha256",
+                    models.CharField(
+                        blank=True, help_text="Announced.", max_length=64, verbose_name="SHA-256"
+                    ),
+                ),
+                ("received", models.BigIntegerField(default=0, help_text="Bytes received so far.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("receiving", "Receiving"),
+                            ("complete", "Complete"),
+                            ("aborted", "Aborted"),
+                        ],
+                        default="receiving",
+                        max_length=10,
+                    ),
+                ),
+                ("duplicate", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="upload_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="upload_sessions",
+                        to="datasets.dataset",
+                    ),
+                ),
+                (
+                    "file",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The file this upload became.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="files.instrumentfile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
     ]
