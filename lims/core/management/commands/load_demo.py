@@ -73,6 +73,8 @@ class Command(BaseCommand):
             dataset="Samples",
             user=username,
             per_folder=True,
+            # The shared folder's notes and manifest are documentation, not instrument files.
+            exclude=["*.md", "*.json"],
             stdout=self.stdout,
             stderr=self.stderr,
         )
