@@ -7,15 +7,19 @@ files through :func:`local_copy`, never through ``.path``, so that it works on b
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePath
 
 from django.core.files.storage import FileSystemStorage, Storage
+from django.db import transaction
+
+log = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[^\w.\- ()+,@=]+", re.UNICODE)
 MAX_NAME_LENGTH = 200
@@ -71,3 +75,18 @@ def local_copy(storage: Storage, name: str) -> Iterator[Path]:
         with storage.open(name, "rb") as src, target.open("wb") as dst:
             shutil.copyfileobj(src, dst, 1024 * 1024)
         yield target
+
+
+def delete_stored(items: Iterable[tuple[Storage, str]]) -> None:
+    """Delete stored files, (storage, name) pairs; one that cannot be deleted is only logged."""
+    for storage, name in items:
+        try:
+            storage.delete(name)
+        except OSError:
+            log.warning("could not delete %s from storage", name, exc_info=True)
+
+
+def delete_stored_after_commit(items: Iterable[tuple[Storage, str]]) -> None:
+    """Delete stored files once the current transaction commits (never if it rolls back)."""
+    pending = list(items)
+    transaction.on_commit(lambda: delete_stored(pending))

@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from lims.accounts.models import User
-from lims.core.storage import local_copy
+from lims.core.storage import delete_stored_after_commit, local_copy
 from lims.datasets.models import Dataset
 from lims.files.models import (
     ExtractionRun,
@@ -409,15 +409,7 @@ def _apply_result(run: ExtractionRun, instrument_file: InstrumentFile, result: d
     run.save(
         update_fields=["status", "message", "finished_at", "extractor_name", "extractor_version"]
     )
-
-    def delete_old_images() -> None:
-        for storage, name in old_names:
-            try:
-                storage.delete(name)
-            except OSError:
-                log.warning("could not delete old preview %s", name, exc_info=True)
-
-    transaction.on_commit(delete_old_images)
+    delete_stored_after_commit(old_names)
 
 
 def _stored_png(instrument_file: InstrumentFile, path: str | None, name: str) -> str | None:

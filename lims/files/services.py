@@ -9,7 +9,6 @@ joined to their primary), then queues its extraction. Running extractions lives 
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
@@ -21,7 +20,7 @@ from django.core.files import File
 from django.db import transaction
 
 from lims.accounts.models import User
-from lims.core.storage import safe_filename
+from lims.core.storage import delete_stored, delete_stored_after_commit, safe_filename
 from lims.datasets.models import Dataset
 from lims.files.models import CompanionFile, InstrumentFile
 from lims.files.runs import (
@@ -55,8 +54,6 @@ __all__ = [
     "files_reextract_outdated",
 ]
 
-log = logging.getLogger(__name__)
-
 CHUNK = 1024 * 1024
 
 #: What the outermost :func:`storage_rollback` block has stored so far.
@@ -80,11 +77,7 @@ def storage_rollback() -> Iterator[None]:
     try:
         yield
     except BaseException:
-        for storage, name in stored:
-            try:
-                storage.delete(name)
-            except OSError:
-                log.warning("could not delete %s from storage", name, exc_info=True)
+        delete_stored(stored)
         raise
     finally:
         _stored_in_block.reset(token)
@@ -304,16 +297,7 @@ def _open_for_move(storage: Any, name: str) -> File:
 
 
 def _delete_stored_after_commit(fields: Sequence[Any]) -> None:
-    names = [(f.storage, f.name) for f in fields if f]
-
-    def delete() -> None:
-        for storage, name in names:
-            try:
-                storage.delete(name)
-            except OSError:
-                log.warning("could not delete %s from storage", name, exc_info=True)
-
-    transaction.on_commit(delete)
+    delete_stored_after_commit((f.storage, f.name) for f in fields if f)
 
 
 def file_ingest(

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -45,6 +46,16 @@ def _signal_index(request: HttpRequest, file: InstrumentFile) -> int:
     return index if 0 <= index < max(1, len(file.signals or [])) else 0
 
 
+def _compare_choices(file: InstrumentFile) -> QuerySet[InstrumentFile]:
+    """The other files of the dataset offered in "compare with…" (same dataset: same access)."""
+    return (
+        InstrumentFile.objects.filter(dataset_id=file.dataset_id)
+        .exclude(pk=file.pk)
+        .only("uid", "original_name")
+        .order_by("original_name")[:COMPARE_CHOICES]
+    )
+
+
 def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     """Everything about one file, in a bounded number of queries whatever its size."""
     file = _file_or_404(request, uid)
@@ -61,12 +72,7 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     is_spectrum = bool(
         signal and (signal.get("kind") == "spectrum" or len(signal.get("signal_shape") or []) == 1)
     )
-    siblings = (
-        InstrumentFile.objects.filter(dataset_id=file.dataset_id)
-        .exclude(pk=file.pk)
-        .only("uid", "original_name")
-        .order_by("original_name")[:COMPARE_CHOICES]
-    )
+    siblings = _compare_choices(file)
     context = {
         "file": file,
         "dataset": file.dataset,
@@ -131,12 +137,7 @@ def file_compare(request: HttpRequest, uid: Any) -> HttpResponse:
             raise Http404("No such file.") from error
         other = _file_or_404(request, other_uid)
         diff = diff_rows(file, other, include_equal=show_all)
-    siblings = (
-        InstrumentFile.objects.filter(dataset_id=file.dataset_id)
-        .exclude(pk=file.pk)
-        .only("uid", "original_name")
-        .order_by("original_name")[:COMPARE_CHOICES]
-    )
+    siblings = _compare_choices(file)
     context = {
         "file": file,
         "other": other,
