@@ -35,7 +35,10 @@ def main() -> int:
 
     previews = request["previews_dir"]
     result = extract(
-        request["group"], previews_dir=Path(previews) if previews else None, full=request["full"]
+        request["group"],
+        previews_dir=Path(previews) if previews else None,
+        full=request["full"],
+        known_sha256=request.get("known_sha256"),
     )
     with os.fdopen(result_fd, "wb") as out:
         out.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
+from collections.abc import Mapping
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -55,14 +56,17 @@ def _sha256_of(handle: BinaryIO) -> str:
     return digest.hexdigest()
 
 
-def _facts_started(path: Path) -> tuple[dict[str, Any], Future[str] | None]:
+def _facts_started(
+    path: Path, sha256: str | None = None
+) -> tuple[dict[str, Any], Future[str] | None]:
     """:func:`file_facts` with the SHA-256 left to a worker thread: the file is stat'ed and
     opened here, so a missing or unreadable file still fails at once; the digest arrives in
-    the future while the file is being read and drawn."""
+    the future while the file is being read and drawn. A ``sha256`` the caller already knows
+    is taken as it is: the file is not read a second time just to hash it."""
     stat = path.stat()
     modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
-    facts = {"size": stat.st_size, "sha256": None, "modified": modified.isoformat()}
-    if path.is_dir():
+    facts = {"size": stat.st_size, "sha256": sha256, "modified": modified.isoformat()}
+    if path.is_dir() or sha256:
         return facts, None
     handle = path.open("rb")
     if stat.st_size < HASH_INLINE_BYTES:  # handing it to a thread would cost more
@@ -140,6 +144,7 @@ def extract(
     *,
     previews_dir: Path | None = None,
     full: bool = True,
+    known_sha256: Mapping[str, str] | None = None,
 ) -> ExtractionResult:
     """Read one instrument file (or multi-file group) and describe it.
 
@@ -148,6 +153,9 @@ def extract(
     SHA-256, modification time) are recorded whenever the file can be opened. With
     ``previews_dir``, a thumbnail (≤256 px) and a preview (≤1024 px) PNG are written per signal.
     With ``full``, each signal carries its whole original metadata tree (JSON-safe).
+    ``known_sha256`` maps file names to digests the caller already has (the LIMS hashed the
+    bytes on upload): those files are not read again only to hash them, which matters for
+    large files of which the readers touch only a slice.
     """
     started = time.perf_counter()
     try:
@@ -158,7 +166,7 @@ def extract(
         path=str(group.primary), companions=[str(p) for p in group.companions]
     )
     try:
-        _extract_into(result, group, previews_dir, full)
+        _extract_into(result, group, previews_dir, full, dict(known_sha256 or {}))
     except MemoryError:
         result.status, result.signals = "failed", []
         result.error = f"Ran out of memory while extracting '{group.primary.name}'."
@@ -171,15 +179,21 @@ def extract(
 
 
 def _extract_into(
-    result: ExtractionResult, group: FileGroup, previews_dir: Path | None, full: bool
+    result: ExtractionResult,
+    group: FileGroup,
+    previews_dir: Path | None,
+    full: bool,
+    known_sha256: dict[str, str],
 ) -> None:
     primary = group.primary
     digests: list[tuple[Path, dict[str, Any], Future[str]]] = []
     try:
         try:
-            result.file = _started(primary, digests)
+            result.file = _started(primary, digests, known_sha256.get(primary.name))
             if group.companions:
-                companions = {p.name: _started(p, digests) for p in group.companions}
+                companions = {
+                    p.name: _started(p, digests, known_sha256.get(p.name)) for p in group.companions
+                }
                 result.file["companions"] = companions
                 result.file["total_size"] = result.file["size"] + sum(
                     c["size"] for c in companions.values()
@@ -199,8 +213,12 @@ def _extract_into(
                 result.warnings.append(f"could not hash '{path.name}': {exc.strerror or exc}")
 
 
-def _started(path: Path, digests: list[tuple[Path, dict[str, Any], Future[str]]]) -> dict[str, Any]:
-    facts, digest = _facts_started(path)
+def _started(
+    path: Path,
+    digests: list[tuple[Path, dict[str, Any], Future[str]]],
+    sha256: str | None = None,
+) -> dict[str, Any]:
+    facts, digest = _facts_started(path, sha256)
     if digest is not None:
         digests.append((path, facts, digest))
     return facts

@@ -17,6 +17,7 @@ import signal as signals
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from .core import as_group, file_facts
@@ -50,6 +51,7 @@ def extract_isolated(
     full: bool = True,
     timeout_s: float = 600,
     memory_limit_mb: int = 4096,
+    known_sha256: Mapping[str, str] | None = None,
 ) -> ExtractionResult:
     """Run :func:`extraction.extract` in a child process and return its result.
 
@@ -66,6 +68,7 @@ def extract_isolated(
             "previews_dir": str(previews_dir) if previews_dir is not None else None,
             "full": full,
             "memory_limit_mb": memory_limit_mb,
+            "known_sha256": dict(known_sha256 or {}),
         }
     )
     env = dict(os.environ)

@@ -288,6 +288,9 @@ def extraction_run_execute(*, run_id: int, task_id: str = "") -> str:
     if isinstance(started, str):
         return started
     instrument_file = started
+    # The bytes were hashed on their way in: extraction need not read them all again.
+    known_sha256 = {instrument_file.original_name: instrument_file.sha256}
+    known_sha256.update(instrument_file.companions.values_list("original_name", "sha256"))
     with tempfile.TemporaryDirectory(prefix="lims-previews-") as previews_dir:
         with _local_group(instrument_file) as group:
             result = extract_isolated(
@@ -296,6 +299,7 @@ def extraction_run_execute(*, run_id: int, task_id: str = "") -> str:
                 full=True,
                 timeout_s=settings.LIMS_EXTRACTION_TIMEOUT_S,
                 memory_limit_mb=settings.LIMS_EXTRACTION_MEMORY_MB,
+                known_sha256=known_sha256,
             ).to_dict()
         with transaction.atomic():
             locked = _lock(run_id)

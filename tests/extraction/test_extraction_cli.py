@@ -71,3 +71,17 @@ def test_isolate_option(samples: Path) -> None:
     assert done.returncode == 0
     line = json.loads(done.stdout)
     assert line["status"] == "failed" and "random_bytes.ser" in line["error"]
+
+
+def test_known_digests_are_taken_instead_of_reading_the_file_again(
+    samples: Path, tmp_path: Path
+) -> None:
+    """The LIMS hashed the bytes on upload; extraction takes its digest as it is."""
+    from extraction import extract, extract_isolated
+
+    path = tmp_path / "spectrum.msa"
+    path.write_bytes((samples / "msa" / "example1.msa").read_bytes())
+    known = {"spectrum.msa": "ab" * 32}
+    assert extract(path, known_sha256=known).file["sha256"] == "ab" * 32
+    assert extract_isolated(path, known_sha256=known).file["sha256"] == "ab" * 32
+    assert extract(path).file["sha256"] != "ab" * 32  # and hashes it when not told
