@@ -7,8 +7,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, TextField, Value
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import NullIf
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,6 +50,12 @@ def _descending(order: list[Any]) -> list[Any]:
     return flipped
 
 
+def _metadata_text(key: str) -> NullIf:
+    """A key of the normalized metadata as text in SQL; a JSON null stays NULL (SQLite, the
+    embedded default, would otherwise give the text 'null')."""
+    return NullIf(KeyTextTransform(key, "metadata"), Value("null", output_field=TextField()))
+
+
 def file_table_queryset(dataset: Dataset, sort: str) -> Any:
     """The dataset's files for the table: light columns only, sorted by a ``?sort=`` key.
 
@@ -61,8 +68,8 @@ def file_table_queryset(dataset: Dataset, sort: str) -> Any:
     return (
         InstrumentFile.objects.filter(dataset=dataset)
         .annotate(
-            microscope=KeyTextTransform("microscope", "metadata"),
-            kind=KeyTextTransform("kind", "metadata"),
+            microscope=_metadata_text("microscope"),
+            kind=_metadata_text("kind"),
         )
         .select_related("instrument")
         .defer("metadata", "signals", "original_metadata")

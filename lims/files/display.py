@@ -38,6 +38,27 @@ STAGE_FIELDS: list[tuple[str, str, str, float]] = [
 ]
 
 
+#: How the extraction's signal kinds read to a microscopist.
+KIND_LABELS = {
+    "image": "image",
+    "image_stack": "image stack",
+    "spectrum": "spectrum",
+    "spectrum_image": "spectrum image",
+    "line_scan": "line scan",
+    "diffraction": "diffraction",
+    "4d_stem": "4D-STEM",
+    "complex": "complex (FFT)",
+    "other": "other",
+}
+
+
+def kind_label(kind: Any) -> str:
+    """The readable name of a signal kind; an unknown kind is shown as it is."""
+    if kind in (None, ""):
+        return ""
+    return KIND_LABELS.get(str(kind), str(kind).replace("_", " "))
+
+
 def _scaled(value: Any, factor: float) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool) and factor != 1:
         return value * factor
@@ -58,6 +79,8 @@ def summary_rows(metadata: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
         if key == "acquired_at":
             value, unit = _local_time(value)
+        if key == "kind":
+            value = kind_label(value)
         rows.append({"key": key, "label": label, "value": _scaled(value, factor), "unit": unit})
     stage = metadata.get("stage") or {}
     if isinstance(stage, dict):

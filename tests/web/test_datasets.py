@@ -205,3 +205,17 @@ def test_only_managers_reextract_a_whole_dataset(client, personas) -> None:
     client.force_login(personas.manager)
     response = client.post(url, follow=True)
     assert b"3 file(s) queued for extraction again" in response.content
+
+
+def test_file_table_reads_kinds_and_unknown_microscopes_plainly(client, personas) -> None:
+    done_file(
+        personas.dataset,
+        original_name="cube.emd",
+        metadata={"microscope": None, "kind": "4d_stem", "technique": None},
+    )
+    client.force_login(personas.viewer)
+    html = client.get(personas.dataset.get_absolute_url()).content.decode()
+    row = html[html.index("cube.emd") :]
+    row = row[: row.index("</tr>")]
+    assert "4D-STEM" in row and "4d_stem" not in row
+    assert "null" not in row and "None" not in row

@@ -57,3 +57,11 @@ def download_url(file: Any) -> str:
 def companion_url(file: Any, companion: Any) -> str:
     """The permission-checked download of one companion file (a .ser, a .raw)."""
     return _reverse("files:companion-download", uid=file.uid, companion_id=companion.pk)
+
+
+@register.filter
+def kind(value: Any) -> str:
+    """A signal kind as a microscopist reads it ("4d_stem" → "4D-STEM")."""
+    from lims.files.display import kind_label
+
+    return kind_label(value)
