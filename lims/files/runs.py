@@ -195,18 +195,31 @@ def _supersede(run: ExtractionRun) -> None:
     run.save(update_fields=["status", "finished_at", "message"])
 
 
+def _lock_current(run_id: int) -> tuple[ExtractionRun, InstrumentFile] | str:
+    """Lock a run that may still act on its file; else why not, in a word.
+
+    A run that is gone, already finished (a duplicate or late message) or no longer the
+    file's latest (marked superseded here) must not touch the file. Call inside a transaction.
+    """
+    locked = _lock(run_id)
+    if locked is None:
+        return "gone"
+    run, _instrument_file = locked
+    if run.status in FINISHED_RUN_STATUSES:
+        return f"already {run.status}"
+    if not _is_latest(run):
+        _supersede(run)
+        return "superseded"
+    return locked
+
+
 def _run_start(run_id: int, task_id: str) -> InstrumentFile | str:
     """Mark the run started; a reason (str) when there is nothing to do."""
     with transaction.atomic():
-        locked = _lock(run_id)
-        if locked is None:
-            return "gone"
-        run, instrument_file = locked
-        if run.status in FINISHED_RUN_STATUSES:
-            return f"already {run.status}"  # a duplicate or late message
-        if not _is_latest(run):
-            _supersede(run)
-            return "superseded"
+        current = _lock_current(run_id)
+        if isinstance(current, str):
+            return current
+        run, instrument_file = current
         if run.attempts >= MAX_ATTEMPTS:
             message = (
                 f"Given up after {run.attempts} attempts: the worker was lost each time "
@@ -302,15 +315,10 @@ def extraction_run_execute(*, run_id: int, task_id: str = "") -> str:
                 known_sha256=known_sha256,
             ).to_dict()
         with transaction.atomic():
-            locked = _lock(run_id)
-            if locked is None:
-                return "gone"
-            run, instrument_file = locked
-            if run.status in FINISHED_RUN_STATUSES:
-                return f"already {run.status}"
-            if not _is_latest(run):
-                _supersede(run)
-                return "superseded"
+            current = _lock_current(run_id)
+            if isinstance(current, str):
+                return current
+            run, instrument_file = current
             _apply_result(run, instrument_file, result)
             return run.status
 
@@ -318,16 +326,9 @@ def extraction_run_execute(*, run_id: int, task_id: str = "") -> str:
 def extraction_run_fail(*, run_id: int, message: str) -> None:
     """Record that a run could not be done (time limit, storage that never came back)."""
     with transaction.atomic():
-        locked = _lock(run_id)
-        if locked is None:
-            return
-        run, instrument_file = locked
-        if run.status in FINISHED_RUN_STATUSES:
-            return
-        if not _is_latest(run):
-            _supersede(run)
-            return
-        _finish_failed(run, instrument_file, message)
+        current = _lock_current(run_id)
+        if not isinstance(current, str):
+            _finish_failed(*current, message)
 
 
 def _clean_json(value: Any) -> Any:
