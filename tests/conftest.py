@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from tests.factories import (
     DatasetFactory,
@@ -109,6 +111,20 @@ def personas(db) -> Personas:
         project=project,
         dataset=DatasetFactory(project=project, created_by=contributor),
     )
+
+
+@pytest.fixture
+def api_client_for():
+    """An API client authenticated with the user's token (anonymous for None)."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None and user.is_authenticated:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
 
 
 pytest_plugins = ["tests.worker"]

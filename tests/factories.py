@@ -44,6 +44,7 @@ class FacilityManagerFactory(UserFactory):
 class ProjectFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Project
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Project {n}")
     slug = factory.Sequence(lambda n: f"project-{n}")
@@ -51,10 +52,19 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     visibility = Visibility.PRIVATE
     created_by = factory.SubFactory(UserFactory)
 
+    @factory.post_generation
+    def creator_manages(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """As ``project_create`` does: whoever starts a project is its first manager."""
+        if create:
+            Membership.objects.get_or_create(
+                project=self, user=self.created_by, defaults={"role": Role.MANAGER}
+            )
+
 
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
+        django_get_or_create = ["project", "user"]
 
     project = factory.SubFactory(ProjectFactory)
     user = factory.SubFactory(UserFactory)

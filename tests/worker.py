@@ -9,11 +9,7 @@ marked ``@pytest.mark.worker``. The broker's Redis database is flushed before an
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,8 +18,7 @@ from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-READY_TIMEOUT_S = 60
+from lims.bench.workers import REPO_ROOT, WorkerProcess
 
 
 def _database_url(settings_dict: dict[str, Any]) -> str:
@@ -43,76 +38,6 @@ def flush_broker() -> None:
     import redis
 
     redis.Redis.from_url(url).flushdb()
-
-
-class WorkerProcess:
-    """One ``celery worker`` subprocess in a process group of its own."""
-
-    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int = 1) -> None:
-        self.log_path = log_path
-        self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
-        self._log = log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "lims",
-                "worker",
-                "-Q",
-                "extraction,default",
-                "-c",
-                str(concurrency),
-                "--pool",
-                "prefork",
-                "-n",
-                self.name,
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: killed with its pool children
-        )
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"The Celery worker exited:\n{self.log()}")
-            if b" ready." in self.log_path.read_bytes():
-                return
-            time.sleep(0.1)
-        self.kill()
-        raise RuntimeError(f"The Celery worker did not start in {READY_TIMEOUT_S} s:\n{self.log()}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:]
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL the worker and everything it started (no warm shutdown, no ack)."""
-        if self.alive:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-        self._log.close()
-
-    def stop(self) -> None:
-        """Warm shutdown (SIGTERM), then SIGKILL if it lingers."""
-        if self.alive:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=20)
-        self.kill()
 
 
 class WorkerManager:
@@ -140,13 +65,17 @@ class WorkerManager:
 
     def start(self, **extra_env: str) -> WorkerProcess:
         """Start an extra worker (stopped at the end of the session at the latest)."""
-        worker = WorkerProcess(self.env(**extra_env), self.log_dir / f"worker-{uuid.uuid4()}.log")
+        worker = WorkerProcess(
+            self.env(**extra_env), self.log_dir / f"worker-{uuid.uuid4()}.log", name="test"
+        ).wait_ready()
         self.others.append(worker)
         return worker
 
     def ensure_shared(self) -> WorkerProcess:
         if self.shared is None or not self.shared.alive:
-            self.shared = WorkerProcess(self.env(), self.log_dir / "worker-shared.log")
+            self.shared = WorkerProcess(
+                self.env(), self.log_dir / "worker-shared.log", name="test"
+            ).wait_ready()
         return self.shared
 
     def stop_shared(self) -> None:

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "lims.instruments",
     "lims.files",
     "lims.comments",
+    "lims.web",
+    "lims.bench",
 ]
 
 MIDDLEWARE = [
@@ -209,10 +211,7 @@ LIMS_EXTRACTION_MEMORY_MB = env_int("LIMS_EXTRACTION_MEMORY_MB", 4096)
 # Two queues: "extraction" for the heavy per-file work, "default" for light work (fan-out of
 # re-extractions, clean-up), so a burst of big files never blocks the rest. Workers on any
 # number of hosts consume them (see docs/ingest.md).
-CELERY_TASK_ROUTES = {
-    "lims.files.tasks.extract_file": {"queue": "extraction"},
-    "lims.files.tasks.*": {"queue": "default"},
-}
+CELERY_TASK_ROUTES = {"files.extract_file": {"queue": "extraction"}}
 # The extraction child process is stopped after LIMS_EXTRACTION_TIMEOUT_S; the task gets a
 # little more for storing the results, then a hard kill.
 LIMS_EXTRACTION_SOFT_TIME_LIMIT_S = LIMS_EXTRACTION_TIMEOUT_S + 120
@@ -227,11 +226,11 @@ LIMS_RUN_RECOVERY_GRACE_S = env_int("LIMS_RUN_RECOVERY_GRACE_S", 600)
 # beat process in the whole installation.
 CELERY_BEAT_SCHEDULE = {
     "recover-lost-extraction-runs": {
-        "task": "lims.files.tasks.recover_lost_runs",
+        "task": "files.recover_lost_runs",
         "schedule": 600.0,
     },
     "expire-idle-upload-sessions": {
-        "task": "lims.files.tasks.expire_upload_sessions",
+        "task": "files.expire_upload_sessions",
         "schedule": 6 * 3600.0,
     },
 }

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.apps import AppConfig
 from django.conf import settings
 
@@ -12,8 +14,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # The embedded broker is a folder; it must exist before the first message is sent.
         options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-        from pathlib import Path
-
         for key in ("data_folder_in", "data_folder_out", "processed_folder"):
             if key in options:
                 Path(options[key]).mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,13 @@ The rules:
 * An **instrument file** and a **comment** are seen exactly when their dataset is.
 * Members act by role: a *viewer* views and comments, a *contributor* also creates datasets and
   uploads files (and edits the datasets they created), a *manager* also edits everything in the
-  project, manages members, deletes and re-extracts.
+  project, manages members, changes visibility, deletes and re-extracts.
+* :data:`SYSTEM` is the LIMS itself (a management command run by the facility's operators, a
+  periodic task): it may do everything and is recorded as nobody.
+
+Reads filter with ``visible_to``; writes are checked by the services, which call
+:func:`require` and raise :class:`~django.core.exceptions.PermissionDenied` (a 403 in every view
+and API endpoint, with nothing to repeat there).
 """
 
 from __future__ import annotations
@@ -24,13 +30,34 @@ import enum
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+
+
+class SystemActor:
+    """The LIMS acting on its own behalf; see :data:`SYSTEM`."""
+
+    pk = None
+    id = None
+    username = "system"
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = True
+    is_superuser = True
+
+    def __str__(self) -> str:
+        return "the system"
+
+
+#: Passed as the ``user`` of a service by management commands and periodic tasks.
+SYSTEM = SystemActor()
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    AnyUser = AbstractBaseUser | AnonymousUser
+    AnyUser = AbstractBaseUser | AnonymousUser | SystemActor
 
 
 class Visibility(models.TextChoices):
@@ -64,6 +91,13 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.CONTRIBUTOR: frozenset({Action.VIEW, Action.COMMENT, Action.CONTRIBUTE}),
     Role.MANAGER: frozenset(Action),
 }
+
+
+def acting_user(user: AnyUser | None) -> Any:
+    """The user to record as having done something (None for anonymous users and SYSTEM)."""
+    if user is None or isinstance(user, SystemActor) or not user.is_authenticated:
+        return None
+    return user
 
 
 def is_facility_manager(user: AnyUser | None) -> bool:
@@ -200,6 +234,12 @@ def can(user: AnyUser | None, action: Action | str, obj: Any) -> bool:
     if action is Action.EDIT and label == "datasets.dataset" and role == Role.CONTRIBUTOR:
         return obj.created_by_id == getattr(user, "pk", None)
     return action in ROLE_ACTIONS[role]
+
+
+def require(user: AnyUser | None, action: Action | str, obj: Any, message: str) -> None:
+    """Raise PermissionDenied(``message``) unless ``user`` may do ``action`` on ``obj``."""
+    if not can(user, action, obj):
+        raise PermissionDenied(message)
 
 
 def _can_on_comment(user: AnyUser | None, action: Action, comment: Any, role: str | None) -> bool:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from lims.accounts.models import User
+from lims.core.permissions import Action, require
 from lims.datasets.models import Dataset, Tag
 from lims.projects.models import Project
+
+if TYPE_CHECKING:
+    from lims.core.permissions import AnyUser
+
+TITLE_TAKEN = "The project already has a dataset of this title."
 
 
 def _tags(names: Iterable[str]) -> list[Tag]:
@@ -27,15 +35,29 @@ def dataset_create(
     tags: Iterable[str] = (),
     license: str = "",
 ) -> Dataset:
-    """Create a dataset in ``project``; blank ``visibility`` inherits the project's."""
-    dataset = Dataset.objects.create(
-        project=project,
-        title=title.strip(),
-        description=description,
-        visibility=visibility,
-        license=license,
-        created_by=created_by,
-    )
+    """Create a dataset in ``project``; blank ``visibility`` inherits the project's.
+
+    ``created_by`` must contribute to the project; only its managers give a dataset a
+    visibility of its own. A title the project already has is a ValidationError.
+    """
+    require(created_by, Action.CONTRIBUTE, project, "Only the project's contributors add datasets.")
+    if visibility:
+        require(created_by, Action.MANAGE, project, "Only the project's managers set access.")
+    title = title.strip()
+    if project.datasets.filter(title=title).exists():
+        raise ValidationError({"title": [TITLE_TAKEN]})
+    try:
+        with transaction.atomic():
+            dataset = Dataset.objects.create(
+                project=project,
+                title=title,
+                description=description,
+                visibility=visibility,
+                license=license,
+                created_by=created_by,
+            )
+    except IntegrityError as error:  # the same title created at the same moment
+        raise ValidationError({"title": [TITLE_TAKEN]}) from error
     dataset.tags.set(_tags(tags))
     return dataset
 
@@ -44,13 +66,21 @@ def dataset_create(
 def dataset_update(
     *,
     dataset: Dataset,
+    user: AnyUser,
     title: str | None = None,
     description: str | None = None,
     visibility: str | None = None,
     tags: Iterable[str] | None = None,
     license: str | None = None,
 ) -> Dataset:
-    """Change the given fields of a dataset; ``None`` leaves a field as it is."""
+    """Change the given fields of a dataset; ``None`` leaves a field as it is.
+
+    Its creator (a contributor) or the project's managers may; changing who may see it is
+    the managers' alone.
+    """
+    require(user, Action.EDIT, dataset, "You may not change this dataset.")
+    if visibility is not None and visibility != dataset.visibility:
+        require(user, Action.MANAGE, dataset, "Only the project's managers change access.")
     for field, value in {
         "title": title.strip() if title is not None else None,
         "description": description,
@@ -60,7 +90,11 @@ def dataset_update(
         if value is not None:
             setattr(dataset, field, value)
     dataset.full_clean(exclude=["project", "created_by"])
-    dataset.save()
+    try:
+        with transaction.atomic():
+            dataset.save()
+    except IntegrityError as error:  # renamed to a title taken at the same moment
+        raise ValidationError({"title": [TITLE_TAKEN]}) from error
     if tags is not None:
         dataset.tags.set(_tags(tags))
     return dataset

@@ -1,9 +1,10 @@
-"""Permission-checked downloads of original files, companions and preview images.
+"""Responses that stream a file's bytes: originals, companions, a zip of both, previews.
 
-Media files are never served directly: every URL here asks the permission seam
-(``visible_to``) first, answers 404 for what the user may not see, and streams the bytes
-(``FileResponse``), whatever their size. Responses are marked private so that no shared cache
-keeps a private file.
+Media files are never served directly: the views that use these (the web pages' download
+URLs and the API's download actions) first find the object through the permission seam
+(``visible_to``), so what a user may not see is a 404 before anything here runs. Bytes are
+streamed (``FileResponse``) whatever their size, and responses are marked private so that no
+shared cache keeps a private file.
 """
 
 from __future__ import annotations
@@ -13,13 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.views.decorators.http import require_safe
 
-from lims.files.models import CompanionFile, InstrumentFile, SignalPreview
+from lims.files.models import CompanionFile, InstrumentFile
 
 CHUNK = 1024 * 1024
 
@@ -31,28 +29,6 @@ def _private(response: HttpResponse, max_age: int = 0) -> HttpResponse:
         patch_cache_control(response, private=True, no_store=True)
     patch_vary_headers(response, ["Cookie", "Authorization"])
     return response
-
-
-def _requesting_user(request: HttpRequest) -> Any:
-    """The signed-in user, or the API token's user: API clients download with their token."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return user
-    scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() == "token" and key.strip():
-        from rest_framework.authentication import TokenAuthentication
-        from rest_framework.exceptions import AuthenticationFailed
-
-        try:
-            return TokenAuthentication().authenticate_credentials(key.strip())[0]
-        except AuthenticationFailed:
-            return user
-    return user
-
-
-def visible_files(request: HttpRequest) -> QuerySet[InstrumentFile]:
-    """The files the requesting user may download."""
-    return InstrumentFile.objects.visible_to(_requesting_user(request))
 
 
 def open_original(item: InstrumentFile | CompanionFile) -> IO[bytes]:
@@ -131,24 +107,8 @@ def zip_response(instrument_file: InstrumentFile) -> StreamingHttpResponse:
     return response
 
 
-@require_safe
-def download(request: HttpRequest, uid: str) -> HttpResponse:
-    """The original file; ``?zip=1`` gives it with its companions as a zip archive."""
-    instrument_file = get_object_or_404(visible_files(request), uid=uid)
-    if request.GET.get("zip") in {"1", "true", "yes"}:
-        return zip_response(instrument_file)
-    return original_response(instrument_file)
-
-
-@require_safe
-def companion_download(request: HttpRequest, uid: str, companion_id: int) -> HttpResponse:
-    """One companion data file (a ``.ser``) of a visible file."""
-    instrument_file = get_object_or_404(visible_files(request), uid=uid)
-    companion = get_object_or_404(instrument_file.companions, pk=companion_id)
-    return original_response(companion)
-
-
-def _image_response(field: Any) -> HttpResponse:
+def image_response(field: Any) -> HttpResponse:
+    """A stored preview PNG, privately cacheable for a few minutes; 404 when there is none."""
     if not field:
         raise Http404("No preview for this file.")
     try:
@@ -157,27 +117,3 @@ def _image_response(field: Any) -> HttpResponse:
         raise Http404("The preview is missing from storage.") from exc
     response = FileResponse(handle, content_type="image/png")
     return _private(response, max_age=300)
-
-
-@require_safe
-def preview(request: HttpRequest, uid: str) -> HttpResponse:
-    """The preview image (≤1024 px) of a file's primary signal."""
-    return _image_response(get_object_or_404(visible_files(request), uid=uid).preview)
-
-
-@require_safe
-def thumbnail(request: HttpRequest, uid: str) -> HttpResponse:
-    """The thumbnail (≤256 px) of a file's primary signal."""
-    return _image_response(get_object_or_404(visible_files(request), uid=uid).thumbnail)
-
-
-@require_safe
-def signal_preview(request: HttpRequest, uid: str, index: int, variant: str) -> HttpResponse:
-    """The ``preview`` or ``thumbnail`` image of one signal of a file."""
-    instrument_file = get_object_or_404(visible_files(request), uid=uid)
-    signal: SignalPreview = get_object_or_404(instrument_file.previews, signal_index=index)
-    if variant == "thumbnail":
-        return _image_response(signal.thumbnail)
-    if variant == "preview":
-        return _image_response(signal.image)
-    raise Http404("Unknown image variant.")

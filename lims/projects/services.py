@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.text import slugify
 
 from lims.accounts.models import User
-from lims.core.permissions import Role, Visibility, forget_roles
+from lims.core.permissions import Action, Role, Visibility, forget_roles, require
 from lims.projects.models import Membership, Project
+
+if TYPE_CHECKING:
+    from lims.core.permissions import AnyUser
+
+MANAGERS_ONLY = "Only the project's managers may change it."
 
 
 def _unique_slug(name: str) -> str:
@@ -27,7 +35,9 @@ def project_create(
     visibility: str = Visibility.PRIVATE,
     slug: str | None = None,
 ) -> Project:
-    """Create a project; its creator becomes its first manager."""
+    """Create a project; its creator (any active, signed-in user) becomes its first manager."""
+    if not (created_by.is_authenticated and created_by.is_active):
+        raise PermissionDenied("Sign in to start a project.")
     project = Project.objects.create(
         name=name,
         slug=slug or _unique_slug(name),
@@ -44,14 +54,16 @@ def project_create(
 def project_update(
     *,
     project: Project,
+    user: AnyUser,
     name: str | None = None,
     description: str | None = None,
     visibility: str | None = None,
 ) -> Project:
     """Change the given fields of a project; ``None`` leaves a field as it is.
 
-    The slug stays: it is in every link people have saved.
+    The slug stays: it is in every link people have saved. Managers only.
     """
+    require(user, Action.MANAGE, project, MANAGERS_ONLY)
     if name is not None:
         project.name = name.strip()
     if description is not None:
@@ -63,38 +75,41 @@ def project_update(
     return project
 
 
-def _is_last_manager(project: Project, user: User) -> bool:
-    return not project.memberships.filter(role=Role.MANAGER).exclude(user=user).exists()
+def _is_last_manager(project: Project, member: User) -> bool:
+    return not project.memberships.filter(role=Role.MANAGER).exclude(user=member).exists()
 
 
 @transaction.atomic
-def membership_set(*, project: Project, user: User, role: str) -> Membership:
-    """Give ``user`` the ``role`` in ``project``, adding or changing their membership.
+def membership_set(*, project: Project, member: User, role: str, user: AnyUser) -> Membership:
+    """Give ``member`` the ``role`` in ``project``, adding or changing their membership.
 
-    The last manager cannot step down: appoint another manager first.
+    ``user`` (who asks) must manage the project. The last manager cannot step down: appoint
+    another manager first.
     """
-    current = Membership.objects.select_for_update().filter(project=project, user=user).first()
+    require(user, Action.MANAGE, project, MANAGERS_ONLY)
+    current = Membership.objects.select_for_update().filter(project=project, user=member).first()
     if (
         current is not None
         and current.role == Role.MANAGER
         and role != Role.MANAGER
-        and _is_last_manager(project, user)
+        and _is_last_manager(project, member)
     ):
         raise ValueError("A project needs at least one manager; appoint another one first.")
     membership, _ = Membership.objects.update_or_create(
-        project=project, user=user, defaults={"role": Role(role)}
+        project=project, user=member, defaults={"role": Role(role)}
     )
-    forget_roles(user)
+    forget_roles(member)
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, project: Project, user: User) -> None:
-    """Take ``user`` out of ``project``; the last manager cannot be removed."""
-    membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+def membership_remove(*, project: Project, member: User, user: AnyUser) -> None:
+    """Take ``member`` out of ``project`` (``user`` must manage it); the last manager stays."""
+    require(user, Action.MANAGE, project, MANAGERS_ONLY)
+    membership = Membership.objects.select_for_update().filter(project=project, user=member).first()
     if membership is None:
         return
-    if membership.role == Role.MANAGER and _is_last_manager(project, user):
+    if membership.role == Role.MANAGER and _is_last_manager(project, member):
         raise ValueError("A project needs at least one manager; appoint another one first.")
     membership.delete()
-    forget_roles(user)
+    forget_roles(member)

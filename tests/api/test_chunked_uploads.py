@@ -8,7 +8,8 @@ import os
 import pytest
 
 from lims.files.models import InstrumentFile, UploadSession
-from lims.files.uploads import partial_dir, session_path
+from lims.files.uploads.handlers import partial_dir
+from lims.files.uploads.services import session_path
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +163,7 @@ def test_idle_sessions_expire_and_free_their_bytes(personas, api_client_for):
 
     from django.utils import timezone
 
-    from lims.files.uploads import upload_sessions_expire
+    from lims.files.uploads.services import upload_sessions_expire
 
     client = api_client_for(personas.contributor)
     data = b"stale" * 100
@@ -174,3 +175,42 @@ def test_idle_sessions_expire_and_free_their_bytes(personas, api_client_for):
     assert UploadSession.objects.get(uid=uid).status == "aborted"
     assert not session_path(UploadSession.objects.get(uid=uid)).exists()
     assert UploadSession.objects.get(uid=fresh).status == "receiving"
+
+
+def test_a_chunk_claiming_another_total_or_carrying_more_than_its_range_is_refused(
+    personas, api_client_for
+):
+    client = api_client_for(personas.contributor)
+    data = os.urandom(4096)
+    uid = start(client, personas.dataset, "scan.dm4", data).json()["uid"]
+    wrong_total = put_chunk(client, uid, data[:1024], 0, 9999)
+    assert wrong_total.status_code == 400 and "announced 4096" in wrong_total.json()["detail"]
+    longer = client.generic(
+        "PUT",
+        f"{UPLOADS}{uid}/",
+        data[:2048],
+        content_type="application/octet-stream",
+        HTTP_CONTENT_RANGE="bytes 0-1023/4096",
+    )
+    assert longer.status_code == 400 and "2048 bytes" in longer.json()["detail"]
+    assert client.get(f"{UPLOADS}{uid}/").json()["offset"] == 0
+
+
+def test_a_contributor_demoted_or_removed_cannot_finish_an_upload(personas, api_client_for):
+    from lims.projects.models import Membership
+
+    client = api_client_for(personas.contributor)
+    data = os.urandom(2048)
+    uid = start(client, personas.dataset, "scan.dm4", data).json()["uid"]
+    assert put_chunk(client, uid, data[:1024], 0, len(data)).status_code == 200
+    membership = Membership.objects.get(project=personas.project, user=personas.contributor)
+    membership.role = "viewer"
+    membership.save()
+    assert put_chunk(client, uid, data[1024:], 1024, len(data)).status_code == 403
+    membership.role = "contributor"
+    membership.save()
+    assert put_chunk(client, uid, data[1024:], 1024, len(data)).status_code == 200
+    membership.delete()
+    # No longer a member of the private project: the upload is not even theirs to see.
+    assert client.post(f"{UPLOADS}{uid}/complete/").status_code == 404
+    assert not InstrumentFile.objects.filter(original_name="scan.dm4").exists()

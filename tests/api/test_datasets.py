@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import pytest
+import redis
 from rest_framework.test import APIClient
 
 from lims.datasets.models import Dataset
+from lims.files.models import ExtractionRun
+from lims.files.runs.services import REEXTRACT_DATASET
+from lims.files.runs.tasks import reextract_dataset
+from tests.factories import InstrumentFileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +44,13 @@ def test_a_contributor_creates_a_dataset_then_its_creator_edits_it(personas) -> 
         "stem",
     ]
     url = f"/api/datasets/{body['uid']}/"
-    changed = _client(personas.contributor).patch(url, {"visibility": "public"}, format="json")
+    renamed = _client(personas.contributor).patch(url, {"title": "Titan 14 March"}, format="json")
+    assert renamed.status_code == 200 and renamed.json()["title"] == "Titan 14 March"
+    # Who may see it is the managers' decision, not its creator's.
+    refused = _client(personas.contributor).patch(url, {"visibility": "public"}, format="json")
+    assert refused.status_code == 403
+    assert _client().get(url).status_code == 404
+    changed = _client(personas.manager).patch(url, {"visibility": "public"}, format="json")
     assert changed.status_code == 200 and changed.json()["effective_visibility"] == "public"
     # Now public: anybody reads it, nobody but its creator and the managers changes it.
     assert _client().get(url).status_code == 200
@@ -72,3 +86,28 @@ def test_bad_dataset_input_is_a_clear_400(personas) -> None:
         format="json",
     )
     assert bad.status_code == 400 and "visibility" in bad.json()
+
+
+def test_reextracting_a_dataset_only_queues_a_task(
+    personas, django_capture_on_commit_callbacks
+) -> None:
+    """The request answers at once with the number of files; one task, sent to the real
+    broker, queues their runs in a worker."""
+    files = [InstrumentFileFactory(dataset=personas.dataset) for _ in range(3)]
+    url = f"/api/datasets/{personas.dataset.uid}/reextract/"
+    assert _client(personas.contributor).post(url).status_code == 403
+    broker = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    broker.delete("default")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _client(personas.manager).post(url)
+    assert response.status_code == 202 and response.json() == {"queued": 3}
+    assert not ExtractionRun.objects.filter(file__in=files).exists()  # nothing done inline
+    (message,) = [json.loads(m) for m in broker.lrange("default", 0, -1)]
+    assert message["headers"]["task"] == REEXTRACT_DATASET
+    args = message["headers"]["argsrepr"]
+    assert args == repr([personas.dataset.pk, personas.manager.pk])
+    broker.delete("default")
+    # What the worker then does with it:
+    assert reextract_dataset(personas.dataset.pk, personas.manager.pk) == 3
+    for instrument_file in files:
+        assert instrument_file.runs.get().requested_by == personas.manager

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from django.core.files.base import ContentFile
 
-from lims.files.services import companion_add
+from lims.files.ingest.register import companion_add
 from tests.factories import InstrumentFileFactory, SignalPreviewFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +81,13 @@ def test_api_token_downloads(personas, api_client_for, series):
         f"/files/{series.uid}/companions/{series.companions.get().pk}/download/"
     )
     assert api_client_for(personas.outsider).get(f"/api/files/{series.uid}/").status_code == 404
+
+
+def test_download_urls_authenticate_like_the_api(personas, api_client_for, series, client):
+    """The page URLs that API answers hand out take tokens through DRF's own classes: a wrong
+    token is refused (401), not quietly treated as an anonymous visitor."""
+    bad = client.get(f"/files/{series.uid}/download/", HTTP_AUTHORIZATION="Token not-a-token")
+    assert bad.status_code == 401 and bad["WWW-Authenticate"] == "Token"
+    viewer = api_client_for(personas.viewer)
+    assert viewer.get(f"/files/{series.uid}/thumbnail.png").status_code == 404  # none yet
+    assert body(viewer.get(f"/files/{series.uid}/download/?zip=1"))[:2] == b"PK"

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from lims.files.services import companion_add
+from lims.files.ingest.register import companion_add
 from tests.factories import InstrumentFileFactory, SignalPreviewFactory
 
 pytestmark = pytest.mark.django_db

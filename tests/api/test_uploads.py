@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lims.files.models import CompanionFile, InstrumentFile, RunStatus
-from lims.files.uploads import partial_dir
+from lims.files.uploads.handlers import partial_dir
 
 pytestmark = pytest.mark.django_db
 

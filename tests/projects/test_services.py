@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from lims.core.permissions import Action, can
 from lims.projects.models import Membership
-from lims.projects.services import membership_remove, membership_set, project_create
+from lims.projects.services import (
+    membership_remove,
+    membership_set,
+    project_create,
+    project_update,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +36,12 @@ def test_membership_set_changes_what_a_user_may_do():
     alice, bob = UserFactory(), UserFactory()
     project = project_create(name="P", created_by=alice)
     assert not can(bob, Action.VIEW, project)
-    membership_set(project=project, user=bob, role="viewer")
+    membership_set(project=project, member=bob, role="viewer", user=alice)
     assert can(bob, Action.VIEW, project)
     assert not can(bob, Action.CONTRIBUTE, project)
-    membership_set(project=project, user=bob, role="contributor")
+    membership_set(project=project, member=bob, role="contributor", user=alice)
     assert can(bob, Action.CONTRIBUTE, project)
-    membership_remove(project=project, user=bob)
+    membership_remove(project=project, member=bob, user=alice)
     assert not can(bob, Action.VIEW, project)
 
 
@@ -43,29 +49,39 @@ def test_the_last_manager_cannot_be_removed():
     alice = UserFactory()
     project = project_create(name="P", created_by=alice)
     with pytest.raises(ValueError, match="at least one manager"):
-        membership_remove(project=project, user=alice)
+        membership_remove(project=project, member=alice, user=alice)
 
 
 def test_the_last_manager_cannot_step_down():
     alice, bob = UserFactory(), UserFactory()
     project = project_create(name="P", created_by=alice)
     with pytest.raises(ValueError, match="at least one manager"):
-        membership_set(project=project, user=alice, role="viewer")
-    membership_set(project=project, user=bob, role="manager")
-    membership_set(project=project, user=alice, role="viewer")
+        membership_set(project=project, member=alice, role="viewer", user=alice)
+    membership_set(project=project, member=bob, role="manager", user=alice)
+    membership_set(project=project, member=alice, role="viewer", user=alice)
     assert Membership.objects.get(project=project, user=alice).role == "viewer"
 
 
 def test_project_update_keeps_the_slug_and_checks_values():
-    from django.core.exceptions import ValidationError
-
-    from lims.projects.services import project_update
-
-    project = project_create(name="Old name", created_by=UserFactory())
-    project_update(project=project, name="New name", visibility="public")
+    owner = UserFactory()
+    project = project_create(name="Old name", created_by=owner)
+    project_update(project=project, user=owner, name="New name", visibility="public")
     project.refresh_from_db()
     assert (project.name, project.slug, project.visibility) == ("New name", "old-name", "public")
     with pytest.raises(ValueError):
-        project_update(project=project, visibility="everyone")
+        project_update(project=project, user=owner, visibility="everyone")
     with pytest.raises(ValidationError):
-        project_update(project=project, name="")
+        project_update(project=project, user=owner, name="")
+
+
+def test_only_managers_change_a_project_or_its_members():
+    owner, stranger = UserFactory(), UserFactory()
+    project = project_create(name="P", created_by=owner)
+    membership_set(project=project, member=stranger, role="contributor", user=owner)
+    with pytest.raises(PermissionDenied):
+        project_update(project=project, user=stranger, name="Taken over")
+    with pytest.raises(PermissionDenied):
+        membership_set(project=project, member=stranger, role="manager", user=stranger)
+    with pytest.raises(PermissionDenied):
+        membership_remove(project=project, member=owner, user=stranger)
+    assert Membership.objects.get(project=project, user=stranger).role == "contributor"

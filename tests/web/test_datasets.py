@@ -153,7 +153,8 @@ def test_creator_edits_the_dataset(client, personas) -> None:
          "license": ""},
     )  # fmt: skip
     personas.dataset.refresh_from_db()
-    assert personas.dataset.title == "Renamed" and personas.dataset.visibility == "internal"
+    # Who may see the dataset is the managers' decision: the creator's form does not change it.
+    assert personas.dataset.title == "Renamed" and personas.dataset.visibility == ""
 
 
 def test_upload_without_javascript(client, personas) -> None:

@@ -104,7 +104,7 @@ def test_error_pages(client, personas) -> None:
 
 
 def test_server_error_page_renders_without_context(rf) -> None:
-    from lims.core.views import server_error
+    from lims.web.views.errors import server_error
 
     response = server_error(rf.get("/"))
     assert response.status_code == 500

@@ -15,9 +15,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from lims.accounts.models import User
+from lims.core.permissions import Action, can
 from lims.datasets.models import Dataset
 from lims.datasets.services import dataset_create
-from lims.files.imports import (
+from lims.files.ingest.folders import (
     DEFAULT_EXCLUDES,
     FolderWatcher,
     ImportSummary,
@@ -112,11 +113,20 @@ class Command(BaseCommand):
             raise CommandError(f"{summary.failed} file(s) failed.", returncode=EXIT_FAILED)
 
     def _user(self, username: str | None, project: Project) -> User:
+        """Who the files are uploaded as: they must be able to add files to the project."""
         if not username:
-            return project.created_by
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"No user '{username}'.", returncode=EXIT_USAGE)
+            user = project.created_by
+        else:
+            found = User.objects.filter(username=username).first()
+            if found is None:
+                raise CommandError(f"No user '{username}'.", returncode=EXIT_USAGE)
+            user = found
+        if not can(user, Action.CONTRIBUTE, project):
+            raise CommandError(
+                f"'{user.username}' may not add files to '{project.slug}': make them a "
+                "contributor of the project, or name another --user.",
+                returncode=EXIT_USAGE,
+            )
         return user
 
     def _dataset(self, title: str) -> Dataset:

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from lims.accounts.models import User
-from lims.core.permissions import is_facility_manager
+from lims.core.permissions import SYSTEM, is_facility_manager
 from lims.files.models import ExtractionStatus, InstrumentFile
-from lims.files.services import extraction_queue, files_outdated
+from lims.files.runs.services import extraction_queue, files_outdated
 
 EXIT_USAGE = 2
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 "Say which files: --outdated, --dataset UID, --file UID or --status.",
                 returncode=EXIT_USAGE,
             )
-        user = None
+        user: Any = SYSTEM
         if options["user"]:
             user = User.objects.filter(username=options["user"]).first()
             if user is None or not is_facility_manager(user):

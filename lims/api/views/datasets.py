@@ -1,0 +1,97 @@
+"""Datasets through the API: list, read, create, change, re-extract."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from lims.api import serializers as s
+from lims.api.views.common import ERROR
+from lims.datasets.filters import DatasetFilterSet
+from lims.datasets.models import Dataset
+from lims.datasets.services import dataset_create, dataset_update
+from lims.files.runs.services import dataset_reextract
+from lims.projects.models import Project
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Datasets you may see"),
+    retrieve=extend_schema(summary="One dataset"),
+)
+class DatasetViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    serializer_class = s.DatasetSerializer
+    filterset_class = DatasetFilterSet
+    lookup_field = "uid"
+    queryset = Dataset.objects.none()
+
+    def get_queryset(self) -> QuerySet[Dataset]:
+        return (
+            Dataset.objects.visible_to(self.request.user)
+            .select_related("project", "created_by")
+            .prefetch_related("tags")
+        )
+
+    def _saved(self, dataset: Dataset, code: int) -> Response:
+        dataset = self.get_queryset().get(pk=dataset.pk)
+        return Response(self.get_serializer(dataset).data, status=code)
+
+    @extend_schema(
+        summary="Create a dataset in a project (contributors and managers)",
+        request=s.DatasetWriteSerializer,
+        responses={201: s.DatasetSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
+    def create(self, request: Request) -> Response:
+        data = s.DatasetWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        project = get_object_or_404(
+            Project.objects.visible_to(request.user), slug=fields.pop("project")
+        )
+        try:
+            dataset = dataset_create(project=project, created_by=request.user, **fields)
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from error
+        return self._saved(dataset, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a dataset (its creator, or the project's managers)",
+        request=s.DatasetWriteSerializer(partial=True),
+        responses={200: s.DatasetSerializer, 400: ERROR, 403: ERROR},
+    )
+    def update(self, request: Request, uid: str | None = None, partial: bool = False) -> Response:
+        dataset = self.get_object()
+        data = s.DatasetWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = {k: v for k, v in data.validated_data.items() if k != "project"}
+        try:
+            dataset_update(dataset=dataset, user=request.user, **fields)
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from error
+        return self._saved(dataset, status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Change some fields of a dataset",
+        request=s.DatasetWriteSerializer(partial=True),
+        responses={200: s.DatasetSerializer, 400: ERROR, 403: ERROR},
+    )
+    def partial_update(self, request: Request, uid: str | None = None) -> Response:
+        return self.update(request, uid=uid, partial=True)
+
+    @extend_schema(
+        summary="Extract every file of the dataset again (queued; answers at once)",
+        request=None,
+        responses={202: s.ReextractResultSerializer, 403: ERROR},
+    )
+    @action(detail=True, methods=["post"])
+    def reextract(self, request: Request, uid: str | None = None) -> Response:
+        queued = dataset_reextract(dataset=self.get_object(), user=request.user)
+        return Response({"queued": queued}, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,245 @@
+"""The ingest benchmark's measurements (``manage.py bench_ingest`` prints them).
+
+* :func:`throughput`: every file of a folder uploaded through the API (``repeat`` times, each
+  time into a new dataset so that nothing is a duplicate) while N worker processes extract
+  them; files/s and MB/s from the first upload to the last ``done``.
+* :func:`upload_speed`: a generated file sent through the real request handler (raw,
+  multipart and chunked), streamed, hashed and moved into storage, against a plain write with
+  fsync of the same size made just before it, with the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Count
+
+from lims.accounts.models import User
+from lims.bench.client import BLOCK, MB, BenchError, Client, Repeat
+from lims.bench.workers import WorkerProcess
+from lims.datasets.models import Dataset
+from lims.datasets.services import dataset_create
+from lims.files.ingest.folders import list_files
+from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile
+from lims.files.uploads.handlers import partial_dir
+from lims.projects.models import Project
+
+FINAL = [ExtractionStatus.DONE, ExtractionStatus.FAILED, ExtractionStatus.UNSUPPORTED]
+Say = Callable[[str], None]
+
+
+@dataclass
+class Bench:
+    """What every measurement needs: the client, a throw-away project and its user."""
+
+    client: Client
+    project: Project
+    user: User
+    say: Say
+
+    def dataset(self, prefix: str) -> Dataset:
+        """A new, empty dataset in the benchmark's project."""
+        return dataset_create(
+            project=self.project, title=f"{prefix}-{uuid.uuid4().hex[:8]}", created_by=self.user
+        )
+
+
+@contextmanager
+def workers(count: int, env: dict[str, str] | None = None) -> Iterator[list[WorkerProcess]]:
+    """``count`` worker processes (one pool process each), ready; stopped on the way out."""
+    logs = Path(tempfile.mkdtemp(prefix="lims-bench-workers-"))
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, logs, ignore_errors=True)
+        started = []
+        for n in range(count):
+            worker = WorkerProcess(
+                env or dict(os.environ), logs / f"worker-{n}.log", name=f"bench-{n}"
+            )
+            stack.callback(worker.stop)
+            started.append(worker)
+        for worker in started:
+            worker.wait_ready()
+        yield started
+
+
+def throughput(
+    bench: Bench,
+    folder: Path,
+    n_workers: int,
+    *,
+    repeat: int,
+    timeout_s: float,
+    excludes: Sequence[str],
+) -> dict[str, Any]:
+    """Upload the folder ``repeat`` times with ``n_workers`` workers extracting; the figures."""
+    files = list_files(folder, excludes)
+    with workers(n_workers):
+        datasets = [bench.dataset(f"w{n_workers}-r{n}") for n in range(repeat)]
+        started = time.perf_counter()
+        uploaded = 0
+        for dataset in datasets:
+            for path in files:
+                bench.client.upload(dataset, path, name=path.name)
+                uploaded += path.stat().st_size
+        upload_s = time.perf_counter() - started
+        queryset = InstrumentFile.objects.filter(dataset__in=datasets)
+        deadline = time.monotonic() + timeout_s
+        while queryset.exclude(status__in=FINAL).exists():
+            if time.monotonic() > deadline:
+                raise BenchError("Timed out waiting for the workers.")
+            time.sleep(0.1)
+        elapsed = time.perf_counter() - started
+    logical = queryset.count()
+    statuses = {str(s): queryset.filter(status=s).count() for s in FINAL}
+    runs = ExtractionRun.objects.filter(file__dataset__in=datasets)
+    durations = sorted(
+        r.duration_s for r in runs.exclude(started_at=None).exclude(finished_at=None)
+    )
+    result = {
+        "workers": n_workers,
+        "files": logical,
+        "uploaded_files": len(files) * len(datasets),
+        "megabytes": round(uploaded / MB, 1),
+        "seconds": round(elapsed, 2),
+        "upload_seconds": round(upload_s, 2),
+        "files_per_s": round(logical / elapsed, 2),
+        "mb_per_s": round(uploaded / MB / elapsed, 2),
+        "statuses": statuses,
+        "runs": {row["status"]: row["n"] for row in runs.values("status").annotate(n=Count("id"))},
+        "run_seconds_median": round(durations[len(durations) // 2], 3) if durations else None,
+        "run_seconds_total": round(sum(durations), 2),
+    }
+    bench.say(
+        f"{n_workers} worker(s): {logical} files ({result['megabytes']} MB) upload to done in "
+        f"{elapsed:.1f} s: {result['files_per_s']} files/s, {result['mb_per_s']} MB/s "
+        f"({statuses})"
+    )
+    return result
+
+
+def upload_speed(bench: Bench, *, size: int, rounds: int, chunk_bytes: int) -> dict[str, Any]:
+    """Raw, multipart and chunked uploads of ``size`` bytes, each against a plain write."""
+    # Warm up (imports, URL resolving, the hashing thread) so that they are not counted.
+    warm = bench.dataset("warm")
+    bench.client.upload(warm, Repeat(os.urandom(BLOCK), 4 * BLOCK), "warm.bin", raw=True)
+    bench.client.upload(warm, Repeat(os.urandom(BLOCK), 4 * BLOCK), "warm.bin")
+    # The disk's speed varies from one minute to the next (write-back, the host's cache):
+    # each upload is compared with a plain write of the same size made just before it.
+    results: dict[str, Any] = {"bytes": size, "rounds": rounds}
+    for mode in ("raw", "multipart", "chunked"):
+        measured = [_upload_round(bench, mode, size, chunk_bytes) for _ in range(rounds)]
+        figures: dict[str, Any] = {
+            key: statistics.median(r[key] for r in measured)
+            for key in ("seconds", "mb_per_s", "disk_write_mb_per_s", "vs_disk_write")
+        }
+        figures["peak_rss_mb"] = max(r["peak_rss_mb"] for r in measured)
+        figures["peak_rss_growth_mb"] = max(r["peak_rss_growth_mb"] for r in measured)
+        figures["rounds"] = measured
+        results[mode] = figures
+        per_round = ", ".join(format(r["vs_disk_write"], ".0%") for r in measured)
+        bench.say(
+            f"Upload ({mode}) of {size / 1e9:.1f} GB, median of {len(measured)}: "
+            f"{figures['mb_per_s']:.0f} MB/s vs. a plain write with fsync just before: "
+            f"{figures['disk_write_mb_per_s']:.0f} MB/s (ratio {figures['vs_disk_write']:.0%};"
+            f" per round: {per_round}); peak RSS {figures['peak_rss_mb']:.0f} MB "
+            f"(+{figures['peak_rss_growth_mb']:.0f} MB during the upload)"
+        )
+    return results
+
+
+def _peak_rss_reset() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _upload_round(bench: Bench, mode: str, size: int, chunk_bytes: int) -> dict[str, Any]:
+    """One plain write, then one upload of the same size; their speeds and the memory."""
+    disk_mb_s = plain_write(size)
+    dataset = bench.dataset(f"upload-{mode}")
+    # Bytes the client sends for free (one random block repeated; new each time, so nothing
+    # is a duplicate): what is measured is the server's work.
+    source = Repeat(os.urandom(BLOCK), size)
+    gc.collect()
+    os.sync()
+    baseline_kb = _status_kb("VmRSS")
+    resettable = _peak_rss_reset()
+    started = time.perf_counter()
+    if mode == "chunked":
+        body = bench.client.upload_chunked(dataset, source, "bench-upload.bin", chunk_bytes)
+    else:
+        body = bench.client.upload(dataset, source, "bench-upload.bin", raw=mode == "raw")
+    elapsed = time.perf_counter() - started
+    peak_kb = _status_kb("VmHWM")
+    stored = InstrumentFile.objects.get(uid=body["uid"])
+    if stored.size != size or stored.stored_file.size != size:
+        raise BenchError(f"The stored file has {stored.size} bytes, not {size}.")
+    stored.stored_file.storage.delete(stored.stored_file.name)  # free the disk
+    mb_s = size / MB / elapsed
+    return {
+        "seconds": round(elapsed, 2),
+        "mb_per_s": round(mb_s, 1),
+        "disk_write_mb_per_s": round(disk_mb_s, 1),
+        "vs_disk_write": round(mb_s / disk_mb_s, 2),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "peak_rss_growth_mb": round((peak_kb - baseline_kb) / 1024, 1),
+        "peak_is_for_this_upload": resettable,
+    }
+
+
+def plain_write(size: int) -> float:
+    """MB/s of a plain write of ``size`` bytes, 1 MiB at a time, with fsync, in the folder
+    uploads are written to (the storage's disk): the yardstick."""
+    work = Path(tempfile.mkdtemp(prefix="bench-", dir=partial_dir()))
+    os.sync()
+    try:
+        block = os.urandom(BLOCK)
+        started = time.perf_counter()
+        with (work / "plain-write.bin").open("wb") as handle:
+            written = 0
+            while written < size:
+                data = block[: min(BLOCK, size - written)]
+                handle.write(data)
+                written += len(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        speed = size / MB / (time.perf_counter() - started)
+        (work / "plain-write.bin").unlink()
+        os.sync()
+        return speed
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def project_delete_with_bytes(project: Project) -> None:
+    """Delete the benchmark's project and every byte its files stored."""
+    files = InstrumentFile.objects.filter(dataset__project=project)
+    for instrument_file in files.prefetch_related("companions", "previews"):
+        fields = [instrument_file.stored_file, instrument_file.preview, instrument_file.thumbnail]
+        fields += [c.stored_file for c in instrument_file.companions.all()]
+        fields += [f for p in instrument_file.previews.all() for f in (p.image, p.thumbnail)]
+        for field in fields:
+            if field:
+                with suppress(OSError):
+                    field.storage.delete(field.name)
+    project.delete()

@@ -1,0 +1,105 @@
+"""``manage.py bench_ingest DIR [--workers N]``: how fast files go from upload to ``done``.
+
+Two measurements, printed as figures (see :mod:`lims.bench.ingest`): throughput with N worker
+processes (``--workers 1,2`` runs both and prints the speed-up), and the upload path's speed
+against a plain write of the same size, with peak memory. It uses the configured database,
+broker and storage, creates a throw-away project and deletes it (and its stored files)
+afterwards. Run it on an otherwise idle system.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rest_framework.authtoken.models import Token
+
+from lims.accounts.models import User
+from lims.bench.client import MB, BenchError, Client
+from lims.bench.ingest import Bench, project_delete_with_bytes, throughput, upload_speed
+from lims.files.ingest.folders import DEFAULT_EXCLUDES
+from lims.projects.services import project_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark ingest: files/s and MB/s from upload to done with N worker processes, and "
+        "the upload path's speed (vs. a plain disk write) and peak memory on a large file."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("dir", type=Path, help="A folder of instrument files to ingest.")
+        parser.add_argument(
+            "--workers", default="1", help="Worker processes; a list (1,2) runs each in turn."
+        )
+        parser.add_argument(
+            "--repeat", type=int, default=3, help="Upload the folder this many times (3)."
+        )
+        parser.add_argument(
+            "--upload-gb", type=float, default=2.0, help="Size of the generated file (2 GB)."
+        )
+        parser.add_argument("--chunk-mb", type=int, default=64, help="Chunk size (64 MB).")
+        parser.add_argument(
+            "--rounds", type=int, default=3, help="Upload measurements per mode (median; 3)."
+        )
+        parser.add_argument("--skip-upload", action="store_true", help="No large-file test.")
+        parser.add_argument("--skip-workers", action="store_true", help="No throughput test.")
+        parser.add_argument("--timeout", type=float, default=1800, help="Seconds per run.")
+        parser.add_argument(
+            "--exclude", action="append", default=[], metavar="GLOB", help="Skip these names."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # A terminated benchmark still stops its workers and deletes its project (finally:).
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        folder: Path = options["dir"].resolve()
+        if not folder.is_dir():
+            raise CommandError(f"{folder} is not a folder.", returncode=2)
+        user, _ = User.objects.get_or_create(
+            username="bench-ingest", defaults={"is_staff": True, "email": "bench@localhost"}
+        )
+        token, _ = Token.objects.get_or_create(user=user)
+        project = project_create(
+            name="Ingest benchmark", slug=f"bench-{uuid.uuid4().hex[:8]}", created_by=user
+        )
+        bench = Bench(client=Client(token.key), project=project, user=user, say=self.stdout.write)
+        figures: dict[str, Any] = {}
+        try:
+            if not options["skip_workers"]:
+                figures.update(self._throughput(bench, folder, options))
+            if not options["skip_upload"]:
+                figures["upload"] = upload_speed(
+                    bench,
+                    size=int(options["upload_gb"] * 1e9),
+                    rounds=options["rounds"],
+                    chunk_bytes=options["chunk_mb"] * MB,
+                )
+        except BenchError as error:
+            raise CommandError(str(error)) from error
+        finally:
+            project_delete_with_bytes(project)
+        self.stdout.write(json.dumps(figures, indent=2))
+
+    def _throughput(self, bench: Bench, folder: Path, options: dict[str, Any]) -> dict[str, Any]:
+        figures: dict[str, Any] = {}
+        counts = [int(n) for n in str(options["workers"]).split(",") if n.strip()]
+        for n_workers in counts:
+            figures[f"workers={n_workers}"] = throughput(
+                bench,
+                folder,
+                n_workers,
+                repeat=options["repeat"],
+                timeout_s=options["timeout"],
+                excludes=(*DEFAULT_EXCLUDES, *options["exclude"]),
+            )
+        base = figures[f"workers={counts[0]}"]["files_per_s"] if counts else 0
+        for n_workers in counts[1:]:
+            speedup = figures[f"workers={n_workers}"]["files_per_s"] / base
+            figures[f"speedup {n_workers} vs {counts[0]}"] = round(speedup, 2)
+            self.stdout.write(f"Speed-up {n_workers} vs {counts[0]} worker(s): {speedup:.2f}x")
+        return figures

@@ -1,0 +1,106 @@
+"""Real ``celery worker`` processes, started and stopped as a benchmark or a test needs them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+#: The checkout (workers run from it, whatever the caller's working folder).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT_S = 60
+
+
+class WorkerNotReady(RuntimeError):
+    """A worker exited, or did not say it was ready in time; the message holds its log."""
+
+
+class WorkerProcess:
+    """One ``celery -A lims worker`` subprocess, in a process group of its own (so that its
+    pool children go with it), logging to ``log_path``."""
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        *,
+        concurrency: int = 1,
+        queues: str = "extraction,default",
+        name: str = "worker",
+    ) -> None:
+        self.log_path = log_path
+        self.name = f"{name}-{uuid.uuid4().hex[:8]}@%h"
+        self._log = log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "lims",
+                "worker",
+                "-Q",
+                queues,
+                "-c",
+                str(concurrency),
+                "--pool",
+                "prefork",
+                "-n",
+                self.name,
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> WorkerProcess:
+        """Block until the worker logs that it is ready; raise WorkerNotReady otherwise."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise WorkerNotReady(f"The Celery worker exited:\n{self.log()}")
+            if b" ready." in self.log_path.read_bytes():
+                return self
+            time.sleep(0.1)
+        self.kill()
+        raise WorkerNotReady(f"The Celery worker did not start in {timeout_s:g} s:\n{self.log()}")
+
+    def log(self) -> str:
+        """The end of the worker's log."""
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+    @property
+    def alive(self) -> bool:
+        """Is the worker's main process still running?"""
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the worker and everything it started (no warm shutdown, no ack)."""
+        if self.alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        # Pool children that outlived their parent still belong to the group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self._log.close()
+
+    def stop(self) -> None:
+        """Warm shutdown (SIGTERM: running tasks finish or go back), then SIGKILL if it lingers."""
+        if self.alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=20)
+        self.kill()

@@ -1,0 +1,207 @@
+"""Taking bytes into a dataset: deduplicated by SHA-256, companions joined to their primary.
+
+:func:`file_ingest` is the one way in for uploads (API, chunked sessions, the browser form) and
+folder imports. It stores the bytes first (:mod:`lims.files.ingest.register`), then queues the
+file's extraction, which is sent to a worker once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.files import File
+from django.db import transaction
+
+from extraction import is_companion_of, primary_name_for
+from lims.accounts.models import User
+from lims.core.permissions import Action, require
+from lims.core.storage import delete_stored_after_commit, safe_filename
+from lims.datasets.models import Dataset
+from lims.files.ingest.register import (
+    companion_add,
+    digest_path,
+    file_register,
+    known_digest,
+    storage_rollback,
+    store_again,
+)
+from lims.files.models import CompanionFile, InstrumentFile
+from lims.files.runs.services import extraction_queue
+
+#: Data files whose primary may arrive after them sort first in a batch (see files_ingest).
+COMPANION_SUFFIXES = (".ser", ".raw")
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What became of bytes that entered the LIMS.
+
+    ``file`` is the logical file they belong to: a new one (``created``), an existing one with
+    the same SHA-256 (``duplicate``: nothing was stored), or an existing ``.emi``/``.rpl`` the
+    bytes were attached to as ``companion``.
+    """
+
+    file: InstrumentFile
+    created: bool
+    duplicate: bool = False
+    companion: CompanionFile | None = None
+
+
+def duplicate_of(*, dataset: Dataset, sha256: str) -> InstrumentFile | None:
+    """The file of ``dataset`` holding these bytes already, as a primary or a companion."""
+    found = dataset.files.filter(sha256=sha256).order_by("id").first()
+    if found is None:
+        companion = (
+            CompanionFile.objects.filter(parent__dataset=dataset, sha256=sha256)
+            .select_related("parent")
+            .order_by("id")
+            .first()
+        )
+        found = companion.parent if companion else None
+    return found
+
+
+def _parent_for_companion(dataset: Dataset, name: str) -> InstrumentFile | None:
+    """The ``.emi``/``.rpl`` of ``dataset`` that a ``.ser``/``.raw`` named ``name`` belongs to.
+
+    The newest one that has no companion of that name yet: an instrument that writes a second
+    ``x.emi`` writes a second ``x_1.ser`` too.
+    """
+    primary_name = primary_name_for(name)
+    if primary_name is None:
+        return None
+    candidates = dataset.files.filter(original_name__iexact=primary_name).order_by("-id")
+    for candidate in candidates:
+        if candidate.original_name.rsplit(".", 1)[0] != primary_name.rsplit(".", 1)[0]:
+            continue  # stems are compared exactly, extensions case-insensitively
+        if not candidate.companions.filter(original_name=name).exists():
+            return candidate
+    return None
+
+
+def _adopt_companions(primary: InstrumentFile) -> list[CompanionFile]:
+    """Make earlier uploads that belong to ``primary`` (its ``.ser`` files) its companions.
+
+    A ``.ser`` uploaded before its ``.emi`` was stored as a file of its own; its bytes are
+    stored again beside the ``.emi`` (a hard link, no copy, on local storage) and its old name
+    and record go once the transaction commits. Until then the committed bytes are untouched,
+    so a failure on the way loses nothing.
+    """
+    stem = primary.original_name.rsplit(".", 1)[0]
+    candidates = (
+        primary.dataset.files.exclude(pk=primary.pk)
+        .filter(original_name__startswith=stem, companions__isnull=True)
+        .prefetch_related("previews")
+        .order_by("id")
+    )
+    adopted = []
+    for orphan in candidates:
+        if not is_companion_of(orphan.original_name, primary.original_name):
+            continue
+        if primary.companions.filter(original_name=orphan.original_name).exists():
+            continue
+        companion = CompanionFile(
+            parent=primary,
+            original_name=orphan.original_name,
+            external_path=orphan.external_path,
+            size=orphan.size,
+            sha256=orphan.sha256,
+        )
+        if orphan.stored_file:
+            storage = orphan.stored_file.storage
+            beside = companion.stored_file.field.generate_filename(companion, orphan.original_name)
+            companion.stored_file.name = store_again(storage, orphan.stored_file.name, beside)
+        companion.save()
+        InstrumentFile.objects.filter(pk=primary.pk).update(size=primary.size + orphan.size)
+        primary.size += orphan.size
+        obsolete = [orphan.stored_file, orphan.preview, orphan.thumbnail]
+        obsolete += [f for p in orphan.previews.all() for f in (p.image, p.thumbnail)]
+        delete_stored_after_commit((f.storage, f.name) for f in obsolete if f)
+        orphan.delete()
+        adopted.append(companion)
+    return adopted
+
+
+def file_ingest(
+    *,
+    dataset: Dataset,
+    upload: File | Path,
+    user: User,
+    name: str | None = None,
+    sha256: str | None = None,
+    in_place: bool = False,
+    queue_extraction: bool = True,
+) -> IngestOutcome:
+    """Take bytes into ``dataset`` for ``user`` without ever storing the same bytes twice.
+
+    ``upload`` is an uploaded file (moved into storage when it is a temporary file on the same
+    file system) or a path (copied, or with ``in_place`` registered where it lies). A ``.ser``
+    or ``.raw`` whose ``.emi``/``.rpl`` is already in the dataset becomes its companion, and an
+    ``.emi`` adopts the ``.ser`` files uploaded before it. The file's extraction is queued when
+    the transaction commits. Raises PermissionDenied unless ``user`` may contribute.
+    """
+    require(user, Action.CONTRIBUTE, dataset, "You may not upload files into this dataset.")
+    if isinstance(upload, Path):
+        name = name or upload.name
+        if not sha256:
+            sha256, _ = digest_path(upload)
+    name = safe_filename(name or getattr(upload, "name", None) or "file")
+    with ExitStack() as stack:
+        content: File | Path
+        if isinstance(upload, Path) and not in_place:
+            content = stack.enter_context(File(upload.open("rb"), name=name))
+        else:
+            content = upload
+        if isinstance(content, File) and not sha256:
+            sha256, _ = known_digest(content, None)
+        assert sha256
+        with storage_rollback(), transaction.atomic():
+            # One ingest at a time per dataset: dedup and companion matching need a stable view.
+            Dataset.objects.select_for_update().only("pk").get(pk=dataset.pk)
+            existing = duplicate_of(dataset=dataset, sha256=sha256)
+            if existing is not None:
+                return IngestOutcome(file=existing, created=False, duplicate=True)
+            parent = _parent_for_companion(dataset, name)
+            if parent is not None:
+                companion = companion_add(parent=parent, name=name, content=content, sha256=sha256)
+                if queue_extraction:
+                    extraction_queue(file=parent, user=user)
+                return IngestOutcome(file=parent, created=False, companion=companion)
+            if isinstance(content, Path):
+                instrument_file = file_register(
+                    dataset=dataset,
+                    uploaded_by=user,
+                    name=name,
+                    external_path=content,
+                    sha256=sha256,
+                )
+            else:
+                instrument_file = file_register(
+                    dataset=dataset, uploaded_by=user, name=name, content=content, sha256=sha256
+                )
+            _adopt_companions(instrument_file)
+            if queue_extraction:
+                extraction_queue(file=instrument_file, user=user)
+            return IngestOutcome(file=instrument_file, created=True)
+
+
+def files_ingest(*, dataset: Dataset, uploads: Iterable[File], user: User) -> list[IngestOutcome]:
+    """Ingest several uploaded files of one request (the browser's form without JavaScript).
+
+    Data files go first, so that a ``.emi`` arriving in the same batch adopts its ``.ser``
+    files at once. Each file is closed (its temporary copy removed) when it has been taken in.
+    """
+    ordered = sorted(
+        uploads, key=lambda u: (not str(u.name).lower().endswith(COMPANION_SUFFIXES), u.name)
+    )
+    outcomes = []
+    try:
+        for upload in ordered:
+            outcomes.append(file_ingest(dataset=dataset, upload=upload, user=user))
+    finally:
+        for upload in ordered:
+            upload.close()
+    return outcomes

@@ -1,0 +1,1 @@
+"""Extraction runs: queueing a file's extraction, executing it in a worker, applying results."""

@@ -1,0 +1,191 @@
+"""Running one queued extraction in a worker: lock, read in a child process, store.
+
+:func:`extraction_run_execute` is idempotent: a run that already finished, or that a newer
+run superseded, is not redone, and results are written only while the run is still the
+file's latest (one guard, :func:`_lock_current`, decides). Unreadable files are ``failed``
+results, never exceptions; storage and database errors are raised for the task to retry.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from extraction import FileGroup, extract_isolated
+from lims.core.storage import local_copy
+from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile, RunStatus
+from lims.files.runs.results import result_apply
+from lims.files.runs.services import MAX_ATTEMPTS
+
+FINISHED_RUN_STATUSES = (
+    RunStatus.DONE,
+    RunStatus.FAILED,
+    RunStatus.UNSUPPORTED,
+    RunStatus.SUPERSEDED,
+)
+
+
+class StorageUnavailable(OSError):
+    """A file's bytes cannot be reached right now (a share unmounted, storage down): retry."""
+
+
+def _lock(run_id: int) -> tuple[ExtractionRun, InstrumentFile] | None:
+    """Lock a run's file and the run (in this order, always), or None when either is gone."""
+    file_id = ExtractionRun.objects.filter(pk=run_id).values_list("file_id", flat=True).first()
+    if file_id is None:
+        return None
+    instrument_file = InstrumentFile.objects.select_for_update().filter(pk=file_id).first()
+    run = ExtractionRun.objects.select_for_update().filter(pk=run_id).first()
+    if instrument_file is None or run is None:
+        return None
+    return run, instrument_file
+
+
+def _is_latest(run: ExtractionRun) -> bool:
+    return not ExtractionRun.objects.filter(file_id=run.file_id, pk__gt=run.pk).exists()
+
+
+def _supersede(run: ExtractionRun) -> None:
+    run.status = RunStatus.SUPERSEDED
+    run.finished_at = timezone.now()
+    run.message = run.message or "Superseded by a newer request."
+    run.save(update_fields=["status", "finished_at", "message"])
+
+
+def _lock_current(run_id: int) -> tuple[ExtractionRun, InstrumentFile] | str:
+    """Lock a run that may still act on its file; else why not, in a word.
+
+    A run that is gone, already finished (a duplicate or late message) or no longer the
+    file's latest (marked superseded here) must not touch the file. Call inside a transaction.
+    """
+    locked = _lock(run_id)
+    if locked is None:
+        return "gone"
+    run, _instrument_file = locked
+    if run.status in FINISHED_RUN_STATUSES:
+        return f"already {run.status}"
+    if not _is_latest(run):
+        _supersede(run)
+        return "superseded"
+    return locked
+
+
+def _run_start(run_id: int, task_id: str) -> InstrumentFile | str:
+    """Mark the run started; a reason (str) when there is nothing to do."""
+    with transaction.atomic():
+        current = _lock_current(run_id)
+        if isinstance(current, str):
+            return current
+        run, instrument_file = current
+        if run.attempts >= MAX_ATTEMPTS:
+            message = (
+                f"Given up after {run.attempts} attempts: the worker was lost each time "
+                "(killed, or out of memory)."
+            )
+            _finish_failed(run, instrument_file, message)
+            return "given up"
+        run.status = RunStatus.RUNNING
+        run.started_at = timezone.now()
+        run.attempts += 1
+        run.task_id = task_id or run.task_id
+        run.save(update_fields=["status", "started_at", "attempts", "task_id"])
+        instrument_file.status = ExtractionStatus.RUNNING
+        instrument_file.save(update_fields=["status"])
+        return instrument_file
+
+
+def _finish_failed(run: ExtractionRun, instrument_file: InstrumentFile, message: str) -> None:
+    now = timezone.now()
+    run.status, run.message, run.finished_at = RunStatus.FAILED, message, now
+    run.started_at = run.started_at or now
+    run.save(update_fields=["status", "message", "finished_at", "started_at"])
+    instrument_file.status = ExtractionStatus.FAILED
+    instrument_file.status_message = message
+    instrument_file.save(update_fields=["status", "status_message"])
+
+
+@contextmanager
+def _local_group(instrument_file: InstrumentFile) -> Iterator[Any]:
+    """The file and its companions as local paths with their own names in ONE folder.
+
+    Readers find a ``.emi``'s ``.ser`` files by name beside it; files on object storage are
+    copied to a temporary folder, and files whose stored names differ are linked there.
+    """
+    members: list[tuple[str, Any]] = [(instrument_file.original_name, instrument_file)]
+    members += [(c.original_name, c) for c in instrument_file.companions.all()]
+    with ExitStack() as stack:
+        local: list[tuple[str, Path]] = []
+        for name, member in members:
+            if member.external_path:
+                path = Path(member.external_path)
+                if not path.is_file():
+                    raise StorageUnavailable(f"'{path}' cannot be reached.")
+            elif member.stored_file:
+                storage, stored_name = member.stored_file.storage, member.stored_file.name
+                try:
+                    path = stack.enter_context(local_copy(storage, stored_name))
+                except FileNotFoundError as exc:
+                    raise StorageUnavailable(f"'{stored_name}' is missing from storage.") from exc
+            else:
+                raise StorageUnavailable(f"'{name}' has no bytes stored.")
+            local.append((name, path))
+        folders = {path.parent for _, path in local}
+        if len(folders) > 1 or any(path.name != name for name, path in local):
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lims-group-")))
+            linked = []
+            for name, path in local:
+                target = folder / name
+                target.symlink_to(path.resolve())
+                linked.append((name, target))
+            local = linked
+        paths = [path for _, path in local]
+        yield FileGroup(paths[0], tuple(paths[1:]))
+
+
+def extraction_run_execute(*, run_id: int, task_id: str = "") -> str:
+    """Run one queued extraction and store its results; returns what happened, in a word.
+
+    Idempotent: a run that already finished, or that a newer run superseded, is not redone,
+    and results are written only while the run is still the file's latest. Raises
+    :class:`OSError` (storage) or database errors for the task to retry; an unreadable file is
+    a ``failed`` result, never an exception.
+    """
+    started = _run_start(run_id, task_id)
+    if isinstance(started, str):
+        return started
+    instrument_file = started
+    # The bytes were hashed on their way in: extraction need not read them all again.
+    known_sha256 = {instrument_file.original_name: instrument_file.sha256}
+    known_sha256.update(instrument_file.companions.values_list("original_name", "sha256"))
+    with tempfile.TemporaryDirectory(prefix="lims-previews-") as previews_dir:
+        with _local_group(instrument_file) as group:
+            result = extract_isolated(
+                group,
+                previews_dir=Path(previews_dir),
+                full=True,
+                timeout_s=settings.LIMS_EXTRACTION_TIMEOUT_S,
+                memory_limit_mb=settings.LIMS_EXTRACTION_MEMORY_MB,
+                known_sha256=known_sha256,
+            ).to_dict()
+        with transaction.atomic():
+            current = _lock_current(run_id)
+            if isinstance(current, str):
+                return current
+            run, instrument_file = current
+            result_apply(run=run, file=instrument_file, result=result)
+            return run.status
+
+
+def extraction_run_fail(*, run_id: int, message: str) -> None:
+    """Record that a run could not be done (time limit, storage that never came back)."""
+    with transaction.atomic():
+        current = _lock_current(run_id)
+        if not isinstance(current, str):
+            _finish_failed(*current, message)

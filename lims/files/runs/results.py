@@ -1,0 +1,124 @@
+"""Writing an extraction result into a file's fields, previews and its run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.utils import timezone
+
+from lims.core.storage import delete_stored_after_commit
+from lims.files.models import (
+    ExtractionRun,
+    ExtractionStatus,
+    InstrumentFile,
+    RunStatus,
+    SignalPreview,
+)
+from lims.instruments.services import instrument_for_microscope
+
+_RESULT_STATUS = {
+    "ok": (ExtractionStatus.DONE, RunStatus.DONE),
+    "failed": (ExtractionStatus.FAILED, RunStatus.FAILED),
+    "unsupported": (ExtractionStatus.UNSUPPORTED, RunStatus.UNSUPPORTED),
+}
+
+
+def _clean_json(value: Any) -> Any:
+    """JSON that PostgreSQL's jsonb accepts: no NUL characters in strings."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {str(k).replace("\x00", ""): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_json(v) for v in value]
+    return value
+
+
+def _parse_datetime(value: Any) -> dt.datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, Any]) -> None:
+    """Write an extraction result (``ExtractionResult.to_dict()``) into the file and the run.
+
+    Call with the run and the file locked, after the guard said the run is still current.
+    """
+    instrument_file = file
+    file_status, run_status = _RESULT_STATUS.get(
+        result.get("status", "failed"), _RESULT_STATUS["failed"]
+    )
+    summary = result.get("summary") or {}
+    signals = result.get("signals") or []
+    old_images = [instrument_file.preview, instrument_file.thumbnail]
+    old_images += [f for p in instrument_file.previews.all() for f in (p.image, p.thumbnail)]
+    old_names = {(f.storage, f.name) for f in old_images if f}
+
+    instrument_file.status = file_status
+    instrument_file.status_message = result.get("error") or ""
+    instrument_file.reader = (result.get("reader") or "")[:100]
+    instrument_file.format_label = (result.get("format") or "")[:100]
+    instrument_file.extractor_version = result.get("extractor_version") or ""
+    instrument_file.metadata = _clean_json({**summary, "signals_count": len(signals)})
+    heavy = {"original_metadata", "hyperspy_metadata", "previews"}
+    instrument_file.signals = _clean_json(
+        [{k: v for k, v in s.items() if k not in heavy} for s in signals]
+    )
+    instrument_file.original_metadata = _clean_json(
+        {"signals": [s.get("original_metadata") for s in signals]} if signals else {}
+    )
+    instrument_file.acquired_at = _parse_datetime(summary.get("acquired_at"))
+    instrument_file.instrument = instrument_for_microscope(summary.get("microscope"))
+    instrument_file.preview = instrument_file.thumbnail = None
+
+    instrument_file.previews.all().delete()
+    primary_index = summary.get("primary_signal")
+    for position, signal in enumerate(signals):
+        index = signal.get("index", position)
+        pngs = signal.get("previews") or {}
+        image = _stored_png(instrument_file, pngs.get("preview"), f"signal-{index}.png")
+        thumbnail = _stored_png(
+            instrument_file, pngs.get("thumbnail"), f"signal-{index}-thumbnail.png"
+        )
+        SignalPreview.objects.create(
+            file=instrument_file,
+            signal_index=index,
+            title=(signal.get("title") or "")[:255],
+            kind=(signal.get("kind") or "")[:40],
+            image=image or "",
+            thumbnail=thumbnail or "",
+        )
+        is_primary = index == primary_index or (primary_index is None and position == 0)
+        if is_primary:  # the file's own preview is its primary signal's (same stored PNGs)
+            instrument_file.preview, instrument_file.thumbnail = image or "", thumbnail or ""
+    instrument_file.save()
+
+    run.status = run_status
+    run.message = (result.get("error") or "")[:10_000]
+    run.finished_at = timezone.now()
+    run.extractor_name = result.get("extractor") or run.extractor_name
+    run.extractor_version = result.get("extractor_version") or run.extractor_version
+    run.save(
+        update_fields=["status", "message", "finished_at", "extractor_name", "extractor_version"]
+    )
+    delete_stored_after_commit(old_names)
+
+
+def _stored_png(instrument_file: InstrumentFile, path: str | None, name: str) -> str | None:
+    """Save a rendered PNG through the storage API (not by path); returns its stored name."""
+    if not path or not Path(path).is_file():
+        return None
+    storage = instrument_file.preview.storage
+    uid = str(instrument_file.uid)
+    with Path(path).open("rb") as handle:
+        return storage.save(f"previews/{uid[:2]}/{uid}/{name}", File(handle, name=name))

@@ -1,0 +1,177 @@
+"""Queueing extractions: one :class:`~lims.files.models.ExtractionRun` per attempt.
+
+The file's status follows its latest run. A run's task is sent to a worker once the
+transaction that created the run commits; the task is named, not imported (see
+:mod:`lims.core.tasks`), and a broker that cannot be reached leaves the run queued, to be sent
+again by :func:`extraction_runs_recover`. Running a queued extraction is
+:mod:`lims.files.runs.execute`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from functools import partial
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION, companion_patterns
+from lims.core.permissions import Action, acting_user, require
+from lims.core.tasks import send
+from lims.datasets.models import Dataset
+from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile, RunStatus
+
+if TYPE_CHECKING:
+    from lims.core.permissions import AnyUser
+
+log = logging.getLogger(__name__)
+
+#: The registered names of the runs' tasks (:mod:`lims.files.runs.tasks`).
+EXTRACT_FILE = "files.extract_file"
+REEXTRACT_DATASET = "files.reextract_dataset"
+REEXTRACT_OUTDATED = "files.reextract_outdated"
+RECOVER_LOST_RUNS = "files.recover_lost_runs"
+
+#: A run whose worker was lost this many times (killed, out of memory) is given up.
+MAX_ATTEMPTS = 3
+#: Recorded on a run whose task could not be sent (the broker was unreachable).
+NOT_SENT = "Not sent to a worker yet: the job queue could not be reached; it is sent again later."
+
+
+def _dispatch(run_id: int, task_id: str, countdown: float) -> None:
+    """Send a run's task; a broker that cannot be reached is noted on the run, not raised.
+
+    Runs after the commit: the file and its bytes are stored whatever happens here.
+    """
+    try:
+        send(EXTRACT_FILE, args=[run_id], task_id=task_id, countdown=countdown)
+    except Exception:  # any broker failure: the run stays queued and recovery sends it again
+        log.warning("run %s: could not be sent to a worker", run_id, exc_info=True)
+        ExtractionRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(message=NOT_SENT)
+
+
+def extraction_queue(*, file: InstrumentFile, user: AnyUser | None = None) -> ExtractionRun:
+    """Request an extraction of ``file``: a new queued run, sent to a worker on commit.
+
+    Older runs still waiting in the queue are superseded at once; one already running finds
+    out when it finishes, and leaves its results unwritten. No permission check: callers are
+    ingest (which checked the upload) and the re-extraction services below.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        file.runs.filter(status=RunStatus.QUEUED).update(
+            status=RunStatus.SUPERSEDED, finished_at=now, message="Superseded by a newer request."
+        )
+        run = ExtractionRun.objects.create(
+            file=file,
+            task_id=str(uuid.uuid4()),
+            extractor_name=EXTRACTOR_NAME,
+            extractor_version=EXTRACTOR_VERSION,
+            requested_by=acting_user(user),
+        )
+        InstrumentFile.objects.filter(pk=file.pk).update(
+            status=ExtractionStatus.PENDING, status_message=""
+        )
+        file.status, file.status_message = ExtractionStatus.PENDING, ""
+        transaction.on_commit(partial(_dispatch, run.pk, run.task_id, _companion_wait(file)))
+    return run
+
+
+def _companion_wait(file: InstrumentFile) -> float:
+    """Seconds to wait before extracting: a ``.emi``/``.rpl`` without its data files yet will
+    most likely get them in a moment (they are uploaded one after the other), and a run
+    started now would only be superseded."""
+    if not companion_patterns(file.original_name) or file.companions.exists():
+        return 0
+    return float(settings.LIMS_COMPANION_WAIT_S)
+
+
+def extraction_runs_recover(*, stale_after: dt.timedelta | None = None) -> int:
+    """Send again the runs whose task message was lost, and return how many.
+
+    A run still queued or running long after any task could have finished (the broker lost
+    its message, or a worker was killed at the hard time limit) would otherwise stay so for
+    ever; a run whose task could not be sent at all (``NOT_SENT``) is sent again at once.
+    Sending a task again is safe: a run that finished meanwhile, or that a newer run replaced,
+    is left alone by the worker, and a run lost ``MAX_ATTEMPTS`` times is given up.
+    """
+    stale_after = stale_after or dt.timedelta(
+        seconds=settings.LIMS_EXTRACTION_HARD_TIME_LIMIT_S + settings.LIMS_RUN_RECOVERY_GRACE_S
+    )
+    cutoff = timezone.now() - stale_after
+    stale = ExtractionRun.objects.filter(
+        status__in=[RunStatus.QUEUED, RunStatus.RUNNING], queued_at__lt=cutoff
+    ).exclude(status=RunStatus.RUNNING, started_at__gte=cutoff)
+    unsent = ExtractionRun.objects.filter(status=RunStatus.QUEUED, message=NOT_SENT)
+    count = 0
+    for run_id, task_id in (stale | unsent).distinct().values_list("id", "task_id"):
+        log.warning("run %s: no worker has finished it; sending it again", run_id)
+        send(EXTRACT_FILE, args=[run_id], task_id=task_id or None)
+        ExtractionRun.objects.filter(pk=run_id, message=NOT_SENT).update(message="")
+        count += 1
+    return count
+
+
+def file_reextract(*, file: InstrumentFile, user: AnyUser) -> ExtractionRun:
+    """Extract ``file`` again (after a reader fix, a new extractor version): managers only."""
+    require(user, Action.MANAGE, file, "Re-extraction is for the project's managers.")
+    return extraction_queue(file=file, user=user)
+
+
+def dataset_reextract(*, dataset: Dataset, user: AnyUser) -> int:
+    """Ask for every file of ``dataset`` to be extracted again; returns how many files.
+
+    The request only queues one light task (:func:`dataset_reextract_run` does the work in a
+    worker), so a dataset of any size answers at once.
+    """
+    require(user, Action.MANAGE, dataset, "Re-extraction is for the project's managers.")
+    count = dataset.files.count()
+    actor = acting_user(user)
+    user_id = actor.pk if actor is not None else None
+    transaction.on_commit(partial(send, REEXTRACT_DATASET, args=[dataset.pk, user_id]))
+    return count
+
+
+def dataset_reextract_run(*, dataset: Dataset, user: AnyUser) -> int:
+    """Queue a run for every file of ``dataset`` (the worker side of dataset_reextract)."""
+    require(user, Action.MANAGE, dataset, "Re-extraction is for the project's managers.")
+    count = 0
+    for instrument_file in dataset.files.order_by("id").iterator():
+        with transaction.atomic():
+            extraction_queue(file=instrument_file, user=user)
+        count += 1
+    return count
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    parts = []
+    for part in version.split("."):
+        digits = "".join(c for c in part if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def files_outdated() -> QuerySet[InstrumentFile]:
+    """Files last extracted by an older extractor version (or never successfully extracted)."""
+    current = _version_key(EXTRACTOR_VERSION)
+    versions = InstrumentFile.objects.values_list("extractor_version", flat=True).distinct()
+    older = [v for v in versions if not v or _version_key(v) < current]
+    return InstrumentFile.objects.filter(extractor_version__in=older).exclude(
+        status__in=[ExtractionStatus.PENDING, ExtractionStatus.RUNNING]
+    )
+
+
+def files_reextract_outdated(*, user: AnyUser) -> int:
+    """Queue every file extracted by an older extractor version; facility managers only."""
+    count = 0
+    for instrument_file in files_outdated().order_by("id").iterator():
+        require(user, Action.MANAGE, instrument_file, "Re-extraction is for managers.")
+        with transaction.atomic():
+            extraction_queue(file=instrument_file, user=user)
+        count += 1
+    return count

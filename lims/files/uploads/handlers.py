@@ -1,0 +1,187 @@
+"""Streaming uploaded bytes to disk: hashed on the way, size-limited, never whole in memory.
+
+:class:`HashingUploadHandler` is Django's upload handler for every view that receives files
+(the API's uploads through :func:`install_upload_handler`, the browser form through
+:func:`streaming_uploads`). It writes each file to a temporary file in :func:`partial_dir`,
+computes its SHA-256 in a helper thread while writing, refuses more than
+``LIMS_MAX_UPLOAD_BYTES``, and hands the file to ingest, which moves it into storage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from lims.files.uploads.errors import UploadTooLarge, max_upload_bytes
+
+CHUNK = 1024 * 1024
+#: Multipart framing around one file (boundaries, headers, other small fields).
+MULTIPART_SLACK = 64 * 1024
+
+
+class BackgroundHasher:
+    """SHA-256 computed in a helper thread while the caller writes the same bytes to disk.
+
+    ``hashlib`` releases the GIL on large buffers, so hashing a chunk overlaps with writing
+    (and parsing) the next one; at most one chunk waits, so memory stays bounded.
+    """
+
+    _executor: ThreadPoolExecutor | None = None
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self._pending: Future[None] | None = None
+
+    @classmethod
+    def _pool(cls) -> ThreadPoolExecutor:
+        if cls._executor is None:
+            cls._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lims-sha256")
+        return cls._executor
+
+    def update(self, data: bytes) -> None:
+        """Hash ``data`` after the previous chunk (``data`` must not change afterwards)."""
+        if self._pending is not None:
+            self._pending.result()
+        if len(data) < 256 * 1024:
+            self._sha.update(data)
+            self._pending = None
+        else:
+            self._pending = self._pool().submit(self._sha.update, data)
+
+    def hexdigest(self) -> str:
+        """The digest of everything given so far."""
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
+        return self._sha.hexdigest()
+
+
+def partial_dir() -> Path:
+    """Where uploads collect before they are ingested.
+
+    ``FILE_UPLOAD_TEMP_DIR`` when set; otherwise a hidden folder inside local storage, so
+    that ingest is a rename. Web servers on several hosts must share it (as they share
+    storage), since consecutive chunks may reach different hosts.
+    """
+    if settings.FILE_UPLOAD_TEMP_DIR:
+        folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    elif isinstance(default_storage, FileSystemStorage):
+        folder = Path(settings.MEDIA_ROOT) / ".partial"
+    else:
+        folder = Path(tempfile.gettempdir()) / "lims-partial"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class StreamedUpload(TemporaryUploadedFile):
+    """An uploaded file on disk whose SHA-256 was computed while it was written."""
+
+    def __init__(
+        self,
+        name: str,
+        content_type: str | None,
+        size: int | None,
+        charset: str | None,
+        content_type_extra: dict[str, Any] | None = None,
+    ) -> None:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed (and deleted) by close()
+            suffix=".upload" + Path(name).suffix[:20], dir=partial_dir()
+        )
+        UploadedFile.__init__(self, handle, name, content_type, size, charset, content_type_extra)
+        self.sha256 = ""
+
+
+class HashingUploadHandler(FileUploadHandler):
+    """Streams each uploaded file to a temporary file, hashing it and enforcing the size limit.
+
+    Install it before the request body is read: :func:`install_upload_handler`.
+    """
+
+    chunk_size = CHUNK
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.limit = max_upload_bytes()
+        self.file: StreamedUpload | None = None
+        self.sha = BackgroundHasher()
+        self.received = 0
+
+    def handle_raw_input(
+        self,
+        input_data: Any,
+        META: dict[str, Any],
+        content_length: int,
+        boundary: bytes,
+        encoding: str | None = None,
+    ) -> None:
+        # Refuse at once what announces itself as too large, before reading a byte.
+        if content_length and content_length > self.limit + MULTIPART_SLACK:
+            raise UploadTooLarge(self.limit)
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.file = StreamedUpload(self.file_name, self.content_type, 0, self.charset)
+        self.sha = BackgroundHasher()
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        assert self.file is not None
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.file.close()
+            raise UploadTooLarge(self.limit)
+        self.sha.update(raw_data)  # in a helper thread, while this one writes
+        self.file.write(raw_data)
+
+    def file_complete(self, file_size: int) -> StreamedUpload | None:
+        assert self.file is not None
+        self.file.flush()
+        os.fsync(self.file.fileno())  # stored safely before anything is recorded
+        self.file.seek(0)
+        self.file.size = file_size
+        self.file.sha256 = self.sha.hexdigest()
+        return self.file
+
+    def upload_interrupted(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+def install_upload_handler(request: HttpRequest) -> None:
+    """Make ``request`` stream its uploaded files through :class:`HashingUploadHandler`."""
+    request.upload_handlers = [HashingUploadHandler(request)]
+
+
+def streaming_uploads(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Decorate a Django (non-API) view that receives files so that they stream through
+    :class:`HashingUploadHandler`, and a file over the limit gets a 413 with the reason.
+
+    The CSRF check reads the request body, so it must run after the handler is installed:
+    the view is CSRF-exempted from the middleware and protected inside (as Django's
+    documentation on modifying upload handlers says).
+    """
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        install_upload_handler(request)
+        try:
+            return protected(request, *args, **kwargs)
+        except UploadTooLarge as exc:
+            return HttpResponse(str(exc), status=413, content_type="text/plain; charset=utf-8")
+
+    return wrapper

@@ -1,0 +1,273 @@
+"""Resumable, chunked upload sessions: create, append chunks, complete into ingest, abort.
+
+The bytes of a session collect in a partial file next to storage (:func:`session_path`); the
+SHA-256 is kept running across chunks received in order by this process, so completing needs
+no second read. Every chunk and the completion check again that the uploader may still
+contribute to the dataset. The wire protocol is :mod:`lims.files.uploads.protocol`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import IO
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import UnreadablePostError
+from django.utils import timezone
+
+from lims.accounts.models import User
+from lims.core.permissions import Action, require
+from lims.core.storage import safe_filename
+from lims.datasets.models import Dataset
+from lims.files.ingest.register import digest_path
+from lims.files.ingest.services import IngestOutcome, file_ingest
+from lims.files.models import UploadSession, UploadStatus
+from lims.files.uploads.errors import UploadConflict, UploadError, UploadTooLarge, max_upload_bytes
+from lims.files.uploads.handlers import CHUNK, BackgroundHasher, partial_dir
+from lims.files.uploads.protocol import ChunkRange
+
+CONTRIBUTORS_ONLY = "You may not upload files into this dataset."
+
+
+class PartialUpload(UploadedFile):
+    """A completed session's partial file, offered to storage as a temporary file (moved)."""
+
+    def __init__(self, path: Path, name: str, size: int, sha256: str) -> None:
+        super().__init__(path.open("rb"), name=name, size=size)
+        self._path = path
+        self.sha256 = sha256
+
+    def temporary_file_path(self) -> str:
+        return str(self._path)
+
+
+class _SessionHashers:
+    """The running SHA-256 of sessions whose chunks this process received in order.
+
+    Completing such a session needs no second read of the file. A chunk handled by another
+    process (several web servers) changes the file behind our back; the file's stat tells,
+    and completion then hashes the file instead.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, tuple[int, tuple[int, int, int], BackgroundHasher]] = (
+            OrderedDict()
+        )
+
+    @staticmethod
+    def _signature(path: Path) -> tuple[int, int, int]:
+        stat = path.stat()
+        return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+    def take(self, key: str, offset: int, path: Path) -> BackgroundHasher | None:
+        """The hasher that has seen exactly the first ``offset`` bytes of ``path``."""
+        with self._lock:
+            item = self._items.pop(key, None)
+        if offset == 0:
+            return BackgroundHasher()
+        if item is None or item[0] != offset:
+            return None
+        try:
+            if self._signature(path) != item[1]:
+                return None
+        except OSError:
+            return None
+        return item[2]
+
+    def put(self, key: str, offset: int, path: Path, hasher: BackgroundHasher) -> None:
+        with self._lock:
+            self._items[key] = (offset, self._signature(path), hasher)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def drop(self, key: str) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+
+_session_hashers = _SessionHashers()
+
+
+def session_path(session: UploadSession) -> Path:
+    """The file where a session's bytes collect."""
+    return partial_dir() / f"session-{session.uid}.part"
+
+
+def upload_session_create(
+    *, dataset: Dataset, user: User, filename: str, size: int, sha256: str = ""
+) -> UploadSession:
+    """Open a chunked upload of ``size`` bytes named ``filename`` into ``dataset``."""
+    require(user, Action.CONTRIBUTE, dataset, CONTRIBUTORS_ONLY)
+    if size < 0:
+        raise UploadError("The size must be zero or more bytes.")
+    if size > max_upload_bytes():
+        raise UploadTooLarge()
+    sha256 = sha256.strip().lower()
+    if sha256 and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
+        raise UploadError("sha256 must be 64 hexadecimal digits.")
+    session = UploadSession.objects.create(
+        dataset=dataset,
+        created_by=user,
+        filename=safe_filename(filename),
+        size=size,
+        sha256=sha256,
+    )
+    session_path(session).touch()
+    return session
+
+
+def upload_session_append(
+    *, session: UploadSession, user: User, chunk: ChunkRange, stream: IO[bytes]
+) -> UploadSession:
+    """Write the ``chunk`` read from ``stream`` into the session's file.
+
+    The chunk must start where the server has received so far (else :class:`UploadConflict`,
+    carrying the right offset) and its total, when given, must be the announced size. When
+    the stream ends early (the connection dropped), the bytes that did arrive are kept, and
+    the session's ``received`` says where to resume.
+    """
+    require(user, Action.CONTRIBUTE, session.dataset, CONTRIBUTORS_ONLY)
+    offset, length = chunk.start, chunk.length
+    if length < 0 or offset < 0:
+        raise UploadError("Offsets and lengths are zero or more.")
+    if chunk.total is not None and chunk.total != session.size:
+        raise UploadError(
+            f"The chunk's Content-Range says the file has {chunk.total} bytes; this upload "
+            f"announced {session.size}."
+        )
+    with transaction.atomic():
+        session = UploadSession.objects.select_for_update().get(pk=session.pk)
+        if session.status != UploadStatus.RECEIVING:
+            raise UploadConflict(f"This upload is {session.status}.", session.received)
+        if offset != session.received:
+            raise UploadConflict(
+                f"Expected the chunk at offset {session.received}, got {offset}.",
+                session.received,
+            )
+        if offset + length > session.size:
+            raise UploadError(
+                f"The chunk ends at {offset + length}, past the announced size {session.size}."
+            )
+        written = 0
+        interrupted: Exception | None = None
+        path = session_path(session)
+        key = str(session.uid)
+        hasher = _session_hashers.take(key, offset, path) if path.exists() else None
+        with path.open("r+b" if path.exists() else "wb") as handle:
+            handle.seek(offset)
+            handle.truncate()
+            try:
+                while written < length:
+                    data = stream.read(min(CHUNK, length - written))
+                    if not data:
+                        break
+                    if hasher is not None:
+                        hasher.update(data)
+                    handle.write(data)
+                    written += len(data)
+            except (OSError, UnreadablePostError) as exc:
+                interrupted = exc
+            handle.flush()
+            os.fsync(handle.fileno())
+        session.received = offset + written
+        session.save(update_fields=["received", "updated_at"])
+        if hasher is not None:
+            _session_hashers.put(key, session.received, path, hasher)
+    if interrupted is not None or written < length:
+        raise UploadError(
+            f"The chunk was interrupted after {written} of {length} bytes; "
+            f"resume at {session.received}."
+        ) from interrupted
+    return session
+
+
+def upload_session_complete(*, session: UploadSession, user: User) -> IngestOutcome:
+    """Check the received bytes against the announced size and SHA-256 and ingest them.
+
+    Completing a session twice gives the same file again.
+    """
+    require(user, Action.CONTRIBUTE, session.dataset, CONTRIBUTORS_ONLY)
+    with transaction.atomic():
+        session = UploadSession.objects.select_for_update().get(pk=session.pk)
+        if session.status == UploadStatus.COMPLETE and session.file is not None:
+            return IngestOutcome(file=session.file, created=False, duplicate=session.duplicate)
+        if session.status != UploadStatus.RECEIVING:
+            raise UploadConflict(f"This upload is {session.status}.", session.received)
+        if session.received != session.size:
+            raise UploadConflict(
+                f"Only {session.received} of {session.size} bytes have arrived.",
+                session.received,
+            )
+        path = session_path(session)
+        hasher = _session_hashers.take(str(session.uid), session.size, path)
+        if hasher is not None and session.size:
+            sha256, size = hasher.hexdigest(), path.stat().st_size
+        else:
+            sha256, size = digest_path(path)
+        if size != session.size:
+            raise UploadConflict(
+                f"The stored upload has {size} bytes, not {session.size}; send it again.", 0
+            )
+        if session.sha256 and sha256 != session.sha256:
+            # Start over: the bytes are wrong somewhere, and nobody can say where.
+            session.received = 0
+            session.save(update_fields=["received", "updated_at"])
+            path.write_bytes(b"")
+            mismatch = (
+                f"The SHA-256 of the received bytes ({sha256}) is not the announced one "
+                f"({session.sha256}); the upload was reset, send it again."
+            )
+        else:
+            mismatch = ""
+    if mismatch:
+        raise UploadError(mismatch)
+    with transaction.atomic():
+        session = UploadSession.objects.select_for_update().get(pk=session.pk)
+        if session.status != UploadStatus.RECEIVING or session.received != session.size:
+            raise UploadConflict("This upload changed meanwhile; ask it again.", session.received)
+        upload = PartialUpload(path, name=session.filename, size=size, sha256=sha256)
+        try:
+            outcome = file_ingest(
+                dataset=session.dataset, upload=upload, user=user, name=session.filename
+            )
+        finally:
+            upload.close()
+        session.status = UploadStatus.COMPLETE
+        session.file = outcome.file
+        session.duplicate = outcome.duplicate
+        session.save(update_fields=["status", "file", "duplicate", "updated_at"])
+    path.unlink(missing_ok=True)  # still there when the bytes were a duplicate
+    return outcome
+
+
+def upload_session_abort(*, session: UploadSession) -> None:
+    """Give up a chunked upload and delete what arrived."""
+    with transaction.atomic():
+        session = UploadSession.objects.select_for_update().get(pk=session.pk)
+        if session.status == UploadStatus.COMPLETE:
+            raise UploadConflict("This upload is already complete.", session.received)
+        session.status = UploadStatus.ABORTED
+        session.save(update_fields=["status", "updated_at"])
+    _session_hashers.drop(str(session.uid))
+    session_path(session).unlink(missing_ok=True)
+
+
+def upload_sessions_expire(*, idle_for: dt.timedelta = dt.timedelta(days=7)) -> int:
+    """Abandon the chunked uploads nobody touched for ``idle_for`` and delete their bytes.
+
+    Returns how many were abandoned. Run daily (``expire_upload_sessions`` task).
+    """
+    cutoff = timezone.now() - idle_for
+    stale = UploadSession.objects.filter(status=UploadStatus.RECEIVING, updated_at__lt=cutoff)
+    count = 0
+    for session in stale.iterator():
+        upload_session_abort(session=session)
+        count += 1
+    return count

@@ -1,0 +1,18 @@
+"""The chunked uploads' periodic upkeep (queued by the beat schedule, by name)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+
+from lims.core.tasks import LIGHT
+from lims.files.uploads.services import upload_sessions_expire
+
+EXPIRE_UPLOAD_SESSIONS = "files.expire_upload_sessions"
+
+
+@shared_task(name=EXPIRE_UPLOAD_SESSIONS, **LIGHT)
+def expire_upload_sessions(idle_days: int = 7) -> int:
+    """Abandon chunked uploads idle for ``idle_days`` and free their disk space."""
+    return upload_sessions_expire(idle_for=dt.timedelta(days=idle_days))

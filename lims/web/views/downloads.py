@@ -1,0 +1,66 @@
+"""The URLs that serve a file's bytes: originals, companions, zip and preview images.
+
+Each finds the file through the permission seam first (``visible_to``: invisible is a 404) and
+answers through :mod:`lims.files.downloads`. They accept an API token as well as a session.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
+
+from lims.files.downloads import image_response, original_response, zip_response
+from lims.files.models import InstrumentFile, SignalPreview
+from lims.web.auth import api_authenticated
+
+
+def _visible(request: HttpRequest) -> QuerySet[InstrumentFile]:
+    return InstrumentFile.objects.visible_to(request.user)
+
+
+@require_safe
+@api_authenticated
+def download(request: HttpRequest, uid: str) -> HttpResponse:
+    """The original file; ``?zip=1`` gives it with its companions as a zip archive."""
+    instrument_file = get_object_or_404(_visible(request), uid=uid)
+    if request.GET.get("zip") in {"1", "true", "yes"}:
+        return zip_response(instrument_file)
+    return original_response(instrument_file)
+
+
+@require_safe
+@api_authenticated
+def companion_download(request: HttpRequest, uid: str, companion_id: int) -> HttpResponse:
+    """One companion data file (a ``.ser``) of a visible file."""
+    instrument_file = get_object_or_404(_visible(request), uid=uid)
+    companion = get_object_or_404(instrument_file.companions, pk=companion_id)
+    return original_response(companion)
+
+
+@require_safe
+@api_authenticated
+def preview(request: HttpRequest, uid: str) -> HttpResponse:
+    """The preview image (≤1024 px) of a file's primary signal."""
+    return image_response(get_object_or_404(_visible(request), uid=uid).preview)
+
+
+@require_safe
+@api_authenticated
+def thumbnail(request: HttpRequest, uid: str) -> HttpResponse:
+    """The thumbnail (≤256 px) of a file's primary signal."""
+    return image_response(get_object_or_404(_visible(request), uid=uid).thumbnail)
+
+
+@require_safe
+@api_authenticated
+def signal_preview(request: HttpRequest, uid: str, index: int, variant: str) -> HttpResponse:
+    """The ``preview`` or ``thumbnail`` image of one signal of a file."""
+    instrument_file = get_object_or_404(_visible(request), uid=uid)
+    signal: SignalPreview = get_object_or_404(instrument_file.previews, signal_index=index)
+    if variant == "thumbnail":
+        return image_response(signal.thumbnail)
+    if variant == "preview":
+        return image_response(signal.image)
+    raise Http404("Unknown image variant.")

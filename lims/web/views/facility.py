@@ -1,0 +1,99 @@
+"""The facility manager's pages: every project, every person and role, failed extractions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from lims.accounts.filters import UserFilterSet
+from lims.core.pagination import paginate
+from lims.core.permissions import is_facility_manager
+from lims.datasets.models import Dataset
+from lims.files.models import ExtractionStatus, InstrumentFile
+from lims.instruments.models import Instrument
+from lims.projects.filters import ProjectFilterSet
+from lims.projects.models import Membership, Project
+
+View = Callable[..., HttpResponse]
+
+
+def facility_manager_required(view: View) -> View:
+    """Signed-in facility managers only: others get 403 (anonymous users sign in first)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_facility_manager(request.user):
+            raise PermissionDenied("Only facility managers may open this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@facility_manager_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Figures of the whole facility, and what needs attention."""
+    files = InstrumentFile.objects.aggregate(
+        total=Count("id"),
+        failed=Count("id", filter=Q(status=ExtractionStatus.FAILED)),
+        waiting=Count(
+            "id", filter=Q(status__in=[ExtractionStatus.PENDING, ExtractionStatus.RUNNING])
+        ),
+    )
+    context = {
+        "n_projects": Project.objects.count(),
+        "n_datasets": Dataset.objects.count(),
+        "n_users": get_user_model().objects.filter(is_active=True).count(),
+        "n_instruments": Instrument.objects.filter(active=True).count(),
+        "files": files,
+        "recent_failed": InstrumentFile.objects.filter(status=ExtractionStatus.FAILED)
+        .select_related("dataset__project")
+        .order_by("-uploaded_at")[:5],
+    }
+    return render(request, "manage/dashboard.html", context)
+
+
+@facility_manager_required
+def projects(request: HttpRequest) -> HttpResponse:
+    """Every project, with its members, datasets and files counted."""
+    queryset = Project.objects.annotate(
+        n_members=Count("memberships", distinct=True),
+        n_datasets=Count("datasets", distinct=True),
+        n_files=Count("datasets__files", distinct=True),
+    )
+    filterset = ProjectFilterSet(request.GET, queryset=queryset)
+    query = request.GET.get("q", "").strip()
+    return render(request, "manage/projects.html", {"q": query, **paginate(request, filterset.qs)})
+
+
+@facility_manager_required
+def people(request: HttpRequest) -> HttpResponse:
+    """Every account with its projects and roles."""
+    queryset = get_user_model().objects.prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("project").order_by("project__name"),
+        )
+    )
+    filterset = UserFilterSet(request.GET, queryset=queryset)
+    query = request.GET.get("q", "").strip()
+    return render(request, "manage/people.html", {"q": query, **paginate(request, filterset.qs)})
+
+
+@facility_manager_required
+def failed(request: HttpRequest) -> HttpResponse:
+    """Files whose extraction failed, newest first, with the reason."""
+    queryset = (
+        InstrumentFile.objects.filter(status=ExtractionStatus.FAILED)
+        .select_related("dataset__project")
+        .order_by("-uploaded_at")
+    )
+    return render(request, "manage/failed.html", paginate(request, queryset))

@@ -1,0 +1,183 @@
+"""File pages: one instrument file with its preview, metadata, runs, downloads and comments.
+
+Downloads and image bytes are served by :mod:`lims.web.views.downloads`
+(``files:download``, ``files:preview``…); these are the pages around them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from lims.comments.forms import CommentForm
+from lims.core.permissions import Action, can
+from lims.files.models import ExtractionStatus, InstrumentFile, SignalPreview
+from lims.files.runs.services import file_reextract as file_reextract_service
+from lims.files.spectra import read_spectrum
+from lims.web.display import diff_rows, extraction_heading, summary_rows
+from lims.web.templatetags.lims_files import preview_url, signal_preview_url
+
+IN_PROGRESS = (ExtractionStatus.PENDING, ExtractionStatus.RUNNING)
+#: at most this many files are offered in the "compare with…" list
+COMPARE_CHOICES = 500
+
+
+def _file_or_404(request: HttpRequest, uid: Any, *, light: bool = False) -> InstrumentFile:
+    queryset = InstrumentFile.objects.visible_to(request.user).select_related(
+        "dataset__project", "dataset__created_by", "instrument", "uploaded_by"
+    )
+    if light:
+        queryset = queryset.defer("metadata", "signals", "original_metadata")
+    return get_object_or_404(queryset, uid=uid)
+
+
+def _signal_index(request: HttpRequest, file: InstrumentFile) -> int:
+    try:
+        index = int(request.GET.get("signal", "0"))
+    except ValueError:
+        return 0
+    return index if 0 <= index < max(1, len(file.signals or [])) else 0
+
+
+def _compare_choices(file: InstrumentFile) -> QuerySet[InstrumentFile]:
+    """The other files of the dataset offered in "compare with…" (same dataset: same access)."""
+    return (
+        InstrumentFile.objects.filter(dataset_id=file.dataset_id)
+        .exclude(pk=file.pk)
+        .only("uid", "original_name")
+        .order_by("original_name")[:COMPARE_CHOICES]
+    )
+
+
+def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
+    """Everything about one file, in a bounded number of queries whatever its size."""
+    file = _file_or_404(request, uid)
+    runs = list(file.runs.select_related("requested_by"))
+    previews = list(file.previews.all())
+    companions = list(file.companions.all())
+    signals: list[dict[str, Any]] = file.signals or []
+    index = _signal_index(request, file)
+    signal = signals[index] if signals else None
+    trees = (file.original_metadata or {}).get("signals") or []
+    tree = trees[index] if index < len(trees) else (trees[0] if trees else None)
+    selected_preview = next((p for p in previews if p.signal_index == index), None)
+    metadata = (signal or {}).get("metadata") or file.metadata or {}
+    is_spectrum = bool(
+        signal and (signal.get("kind") == "spectrum" or len(signal.get("signal_shape") or []) == 1)
+    )
+    siblings = _compare_choices(file)
+    context = {
+        "file": file,
+        "dataset": file.dataset,
+        "project": file.dataset.project,
+        "runs": runs,
+        "previews": previews,
+        "companions": companions,
+        "signals": signals,
+        "signal": signal,
+        "signal_index": index,
+        "selected_preview": selected_preview,
+        "preview_src": _preview_src(file, selected_preview),
+        "summary": summary_rows(metadata),
+        "warnings": metadata.get("warnings") or [],
+        "tree": tree,
+        "extraction": extraction_heading(file, runs),
+        "is_spectrum": is_spectrum,
+        "in_progress": file.status in IN_PROGRESS,
+        "siblings": siblings,
+        "comments": file.comments.select_related("author"),
+        "comment_form": CommentForm(),
+        "can_comment": can(request.user, Action.COMMENT, file),
+        "can_manage": can(request.user, Action.MANAGE, file),
+    }
+    return render(request, "files/detail.html", context)
+
+
+def _preview_src(file: InstrumentFile, selected: SignalPreview | None) -> str:
+    """The large image to show: the selected signal's, else the file's main preview."""
+    if selected is not None and selected.image:
+        return signal_preview_url(selected, "image")
+    return preview_url(file)
+
+
+def file_status(request: HttpRequest, uid: Any) -> HttpResponse:
+    """The status badge as an htmx fragment; it keeps polling itself only while in progress.
+
+    When the status has changed since the page was drawn, htmx reloads the page (``HX-Refresh``)
+    so the preview and metadata appear.
+    """
+    file = _file_or_404(request, uid, light=True)
+    response = render(
+        request, "files/_status.html", {"file": file, "in_progress": file.status in IN_PROGRESS}
+    )
+    was = request.GET.get("was")
+    if was and was != file.status and file.status not in IN_PROGRESS:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def file_compare(request: HttpRequest, uid: Any) -> HttpResponse:
+    """The differences between this file's metadata and another's (``?with=<uid>``)."""
+    file = _file_or_404(request, uid)
+    other_uid = request.GET.get("with", "").strip()
+    other = None
+    diff: dict[str, Any] = {}
+    show_all = request.GET.get("all") == "1"
+    if other_uid:
+        try:
+            uuid.UUID(other_uid)
+        except ValueError as error:  # a malformed uid is a 404 like an invisible one
+            raise Http404("No such file.") from error
+        other = _file_or_404(request, other_uid)
+        diff = diff_rows(file, other, include_equal=show_all)
+    siblings = _compare_choices(file)
+    context = {
+        "file": file,
+        "other": other,
+        "diff": diff,
+        "show_all": show_all,
+        "siblings": siblings,
+        "dataset": file.dataset,
+        "project": file.dataset.project,
+    }
+    return render(request, "files/compare.html", context)
+
+
+@login_required
+@require_POST
+def file_reextract(request: HttpRequest, uid: Any) -> HttpResponse:
+    """Queue a file for extraction again (project managers and facility managers)."""
+    file = _file_or_404(request, uid, light=True)
+    file_reextract_service(file=file, user=request.user)
+    messages.success(request, "The file is queued for extraction again.")
+    return redirect(file)
+
+
+# --- Spectrum data for the interactive plot ---------------------------------------------------
+
+MAX_POINTS = 4096
+
+
+def file_spectrum(request: HttpRequest, uid: Any, index: int) -> JsonResponse:
+    """``{x: [...], y: [...], x_label, y_label}`` of one spectrum signal, for the plot."""
+    file = _file_or_404(request, uid)
+    signals = file.signals or []
+    if not 0 <= index < len(signals):
+        raise Http404("No such signal.")
+    key = f"lims:spectrum:{file.sha256}:{index}:{MAX_POINTS}"
+    data = cache.get(key)
+    if data is None:
+        try:
+            data = read_spectrum(file, index, max_points=MAX_POINTS)
+        except (OSError, ValueError, LookupError) as error:
+            return JsonResponse({"error": f"Cannot read the spectrum: {error}"}, status=422)
+        cache.set(key, data, 3600)
+    return JsonResponse(data)

@@ -1,0 +1,76 @@
+"""A broker that cannot be reached after an upload committed loses nothing: the bytes stay,
+the upload answers 202, the run waits, and it is sent again once the broker is back."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from celery import current_app
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from lims.files.models import ExtractionStatus, InstrumentFile, RunStatus
+from lims.files.runs.services import NOT_SENT, extraction_runs_recover
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+#: Nothing listens on port 1.
+UNREACHABLE = "redis://127.0.0.1:1/0"
+
+
+def _forget_connections() -> None:
+    # The next send opens connections from the broker URL of the moment (kombu keeps one
+    # pool per URL, so the real broker's pool is found again afterwards).
+    current_app._pool = None
+    current_app.amqp._producer_pool = None
+
+
+@contextmanager
+def broker_url(url: str) -> Iterator[None]:
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings.
+    saved = os.environ.get("CELERY_BROKER_URL"), current_app.conf.broker_url
+    _forget_connections()
+    os.environ["CELERY_BROKER_URL"] = current_app.conf.broker_url = url
+    try:
+        yield
+    finally:
+        _forget_connections()
+        if saved[0] is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved[0]
+        current_app.conf.broker_url = saved[1]
+
+
+def test_an_upload_while_the_broker_is_down_keeps_its_bytes_and_is_sent_later(
+    personas, api_client_for
+):
+    data = b"EMSA spectrum bytes\n" * 500
+    client = api_client_for(personas.contributor)
+    with broker_url(UNREACHABLE):
+        response = client.post(
+            "/api/files/",
+            {"dataset": str(personas.dataset.uid), "file": SimpleUploadedFile("s.msa", data)},
+        )
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == ExtractionStatus.PENDING
+    instrument_file = InstrumentFile.objects.get(uid=body["uid"])
+    with instrument_file.stored_file.open("rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == hashlib.sha256(data).hexdigest()
+    run = instrument_file.runs.get()
+    assert (run.status, run.message) == (RunStatus.QUEUED, NOT_SENT)
+    # The same bytes again are a duplicate of a complete file, not of an empty record.
+    again = client.post(
+        "/api/files/",
+        {"dataset": str(personas.dataset.uid), "file": SimpleUploadedFile("s.msa", data)},
+    )
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    # The broker is back: the recovery sends the waiting run at once, not after half an hour.
+    assert extraction_runs_recover() == 1
+    run.refresh_from_db()
+    assert (run.status, run.message) == (RunStatus.QUEUED, "")
+    assert extraction_runs_recover() == 0
