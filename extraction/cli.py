@@ -69,7 +69,6 @@ def _line(result_dict: dict[str, Any], full: bool) -> dict[str, Any]:
     if not full:
         for signal in out["signals"]:
             signal.pop("original_metadata", None)
-            signal.pop("hyperspy_metadata", None)
     return out
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from .._workers import executor
+from ..schema import SignalMetadata
 from ..signal import Axis, LightSignal
 from . import draw, reduce
 from .plot import line_plot
@@ -98,9 +99,9 @@ def _frame(data: Any, nav_ndim: int, text_for: str) -> tuple[Any, str]:
     return data[middle], f"{text_for} {flat + 1} of {total}"
 
 
-def panels_for(signal: LightSignal, record: dict[str, Any]) -> list[Panel]:
+def panels_for(signal: LightSignal, record: SignalMetadata) -> list[Panel]:
     """Reduced, computed data to draw for ``signal`` (one or two panels)."""
-    kind = record.get("kind") or "other"
+    kind = record.kind or "other"
     data = signal.data
     if len(data.shape) != len(signal.axes):
         return _other(data)
@@ -110,7 +111,7 @@ def panels_for(signal: LightSignal, record: dict[str, Any]) -> list[Panel]:
     x_axis = sig[-1] if sig else None
     if kind in ("image", "image_stack", "diffraction", "complex") and len(sig) == 2:
         frame, text = _frame(data, len(nav), "frame")
-        rows = record.get("extra", {}).get("image_rows")
+        rows = record.image_rows
         if rows:
             frame = frame[:rows]
         small = reduce.stride_2d(frame)
@@ -283,7 +284,7 @@ def _write_png(images: list[tuple[Path, Image.Image]]) -> None:
 
 def render_previews(
     signal: LightSignal,
-    record: dict[str, Any],
+    record: SignalMetadata,
     out_dir: Path,
     stem: str,
     pending: list[Future[None]] | None = None,
