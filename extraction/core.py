@@ -149,8 +149,10 @@ def extract(
     Never raises for bad input: unreadable files give ``status="failed"`` with a message saying
     what failed in which file, unknown formats ``status="unsupported"``; the file facts (size,
     SHA-256, modification time) are recorded whenever the file can be opened. With
-    ``previews_dir``, a thumbnail (≤256 px) and a preview (≤1024 px) PNG are written per signal.
-    With ``full``, each signal carries its whole original metadata tree (JSON-safe).
+    ``previews_dir``, a thumbnail (≤256 px) and a preview (≤1024 px) PNG are written per signal,
+    and for a spectrum (any signal with one signal dimension) a JSON file of its values summed
+    over the navigation axes (:mod:`extraction.spectrum`). With ``full``, each signal carries
+    its whole original metadata tree (JSON-safe).
     ``known_sha256`` maps file names to digests the caller already has (the LIMS hashed the
     bytes on upload): those files are not read again only to hash them, which matters for
     large files of which the readers touch only a slice.

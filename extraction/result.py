@@ -10,8 +10,8 @@ from .schema import FileSummary, Kind, SignalMetadata
 from .version import EXTRACTOR_NAME, EXTRACTOR_VERSION
 
 STATUSES = ("ok", "failed", "unsupported")
-#: what ``SignalRecord.previews`` names: two PNGs
-PREVIEW_NAMES = ("thumbnail", "preview")
+#: what ``SignalRecord.previews`` names: two PNGs, and the plotted values of a spectrum
+PREVIEW_NAMES = ("thumbnail", "preview", "spectrum")
 
 
 def no_previews() -> dict[str, str | None]:
@@ -23,8 +23,9 @@ def no_previews() -> dict[str, str | None]:
 class SignalRecord:
     """What was learned about one signal of a file.
 
-    ``previews`` holds absolute paths of the ``thumbnail`` and ``preview`` PNGs (``None`` where
-    nothing was written).
+    ``previews`` holds absolute paths: ``thumbnail`` and ``preview`` PNGs, and for a signal with
+    one signal dimension ``spectrum``, a JSON file of the plotted values (see
+    :mod:`extraction.spectrum`); ``None`` where nothing was written.
     """
 
     index: int
