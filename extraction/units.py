@@ -1,7 +1,9 @@
 """Units found in instrument files, read and converted by pint.
 
 One process-wide :class:`pint.UnitRegistry` is created on first use (:func:`registry`), from
-pint's disk cache (``cache_folder=":auto:"``), which makes it about 0.06 s instead of 0.45 s.
+pint's disk cache (``cache_folder=":auto:"``), which makes it about 0.06 s instead of 0.45 s;
+pint itself is imported then too (0.3-0.7 s, most of it dask and scipy, which the readers
+usually have loaded already).
 Unit strings are read as pint reads them, prefixes case-sensitive (``meV`` is a thousandth of an
 electronvolt, ``MeV`` a million; ``mm`` ≠ ``Mm``), after a few vendor spellings are mapped
 (:data:`SPELLINGS`): pint does not read ``nm-1``, and reads EMSA's ``mR`` (milliradian) as a
@@ -18,10 +20,11 @@ import enum
 import logging
 import re
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pint
-from pint.facets.plain import PlainUnit
+if TYPE_CHECKING:
+    import pint
+    from pint.facets.plain import PlainUnit
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,10 @@ _MAGNIFICATION_PREFIXES = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6}
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     """The process-wide unit registry, created on first use."""
+    # imported here: pint brings dask and scipy and takes 0.3-0.7 s to import, which a process
+    # that only imports extraction (the web app, a worker's parent) need not pay
+    import pint
+
     try:
         return pint.UnitRegistry(cache_folder=":auto:")
     except Exception as exc:  # the disk cache is only a speed-up: an unwritable home, or a
@@ -180,10 +187,9 @@ def _factor(source: str, target: str, context: Dimension | None) -> float | None
     from_unit, to_unit = parse_unit(source, context), parse_unit(target, context)
     if from_unit is None or to_unit is None:
         return None
-    try:
-        factor = float(registry().Quantity(1.0, from_unit).to(to_unit).magnitude)
-    except pint.DimensionalityError:
+    if from_unit.dimensionality != to_unit.dimensionality:
         return None
+    factor = float(registry().Quantity(1.0, from_unit).to(to_unit).magnitude)
     # pint divides floats: 1/nm -> 1/m gives 999999999.9999999; 15 significant digits give
     # back the decimal factor a prefix means and change no other factor beyond float noise
     return float(f"{factor:.15g}")
