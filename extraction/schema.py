@@ -37,7 +37,6 @@ The module is longer than most because it is the one list of every field.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import enum
 from collections.abc import Mapping
@@ -376,7 +375,9 @@ class FileSummary(SignalMetadata):
         if primary is not None:
             for spec in primary.specs():
                 value = getattr(primary, spec.key)
-                setattr(summary, spec.key, copy.copy(value))
+                if isinstance(value, (list, dict)):  # the only mutable values
+                    value = type(value)(value)
+                setattr(summary, spec.key, value)
         return summary
 
 
