@@ -41,7 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories")
     parser.add_argument(
-        "--previews", type=Path, metavar="DIR", help="write thumbnail and preview PNGs here"
+        "--previews",
+        type=Path,
+        metavar="DIR",
+        help="write thumbnail and preview PNGs here, and the values of spectra as JSON",
     )
     parser.add_argument(
         "--full", action="store_true", help="include each signal's original metadata tree"
@@ -69,7 +72,6 @@ def _line(result_dict: dict[str, Any], full: bool) -> dict[str, Any]:
     if not full:
         for signal in out["signals"]:
             signal.pop("original_metadata", None)
-            signal.pop("hyperspy_metadata", None)
     return out
 
 

@@ -14,10 +14,11 @@ from typing import Any, BinaryIO
 from . import normalize
 from ._workers import executor
 from .grouping import FileGroup, group_for_path
-from .jsonsafe import to_jsonsafe, to_jsonsafe_shared
+from .jsonsafe import to_jsonsafe_shared
 from .read import ReadFailure, UnsupportedFormat, read_group
 from .readers import find_vendor, format_label
 from .result import ExtractionResult, SignalRecord
+from .schema import FileSummary, SignalMetadata
 from .signal import LightSignal
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def choose_primary(records: list[SignalRecord]) -> SignalRecord | None:
     return max(records, key=score) if records else None
 
 
-def normalize_signal(signal: LightSignal) -> dict[str, Any]:
+def normalize_signal(signal: LightSignal) -> SignalMetadata:
     """The normalized metadata record of one signal (generic, then vendor, then checks)."""
     record = normalize.generic(signal)
     vendor = find_vendor(signal)
@@ -110,33 +111,30 @@ def normalize_signal(signal: LightSignal) -> dict[str, Any]:
             vendor.refine(signal, record)
         except Exception as exc:  # a surprising vendor tree must not lose the file
             log.exception("vendor %s failed", vendor.name)
-            record["warnings"].append(f"{vendor.name} metadata could not be interpreted: {exc}")
+            record.warnings.append(f"{vendor.name} metadata could not be interpreted: {exc}")
     normalize.finalize(signal, record)
     return record
 
 
-def _summary(result: ExtractionResult) -> dict[str, Any]:
+def _summary(result: ExtractionResult) -> FileSummary:
     primary = choose_primary(result.signals)
-    summary: dict[str, Any] = dict(primary.metadata) if primary else normalize.empty_record()
-    summary.pop("warnings", None)
-    summary.update(
-        {
-            "primary_signal": primary.index if primary else None,
-            "title": primary.title if primary else None,
-            "navigation_shape": primary.navigation_shape if primary else None,
-            "signal_shape": primary.signal_shape if primary else None,
-            "dtype": primary.dtype if primary else None,
-            "signal_count": len(result.signals),
-            "kinds": sorted({s.kind for s in result.signals}),
-            "techniques": sorted({t for s in result.signals if (t := s.metadata.get("technique"))}),
-            "detectors": sorted({d for s in result.signals if (d := s.metadata.get("detector"))}),
-            "format": result.format,
-            "reader": result.reader,
-            "file_size": result.file.get("total_size", result.file.get("size")),
-            "file_name": Path(result.path).name,
-        }
+    records = [s.metadata for s in result.signals]
+    return FileSummary.of_primary(
+        primary.metadata if primary else None,
+        primary_signal=primary.index if primary else None,
+        title=(primary.title or None) if primary else None,
+        navigation_shape=list(primary.navigation_shape) if primary else [],
+        signal_shape=list(primary.signal_shape) if primary else [],
+        dtype=primary.dtype if primary else None,
+        signal_count=len(result.signals),
+        kinds=sorted({s.kind for s in result.signals}),
+        techniques=sorted({m.technique for m in records if m.technique}),
+        detectors=sorted({m.detector for m in records if m.detector}),
+        format=result.format,
+        reader=result.reader,
+        file_size=result.file.get("total_size", result.file.get("size")),
+        file_name=Path(result.path).name,
     )
-    return summary
 
 
 def extract(
@@ -151,8 +149,10 @@ def extract(
     Never raises for bad input: unreadable files give ``status="failed"`` with a message saying
     what failed in which file, unknown formats ``status="unsupported"``; the file facts (size,
     SHA-256, modification time) are recorded whenever the file can be opened. With
-    ``previews_dir``, a thumbnail (≤256 px) and a preview (≤1024 px) PNG are written per signal.
-    With ``full``, each signal carries its whole original metadata tree (JSON-safe).
+    ``previews_dir``, a thumbnail (≤256 px) and a preview (≤1024 px) PNG are written per signal,
+    and for a spectrum (any signal with one signal dimension) a JSON file of its values summed
+    over the navigation axes (:mod:`extraction.spectrum`). With ``full``, each signal carries
+    its whole original metadata tree (JSON-safe).
     ``known_sha256`` maps file names to digests the caller already has (the LIMS hashed the
     bytes on upload): those files are not read again only to hash them, which matters for
     large files of which the readers touch only a slice.
@@ -283,7 +283,7 @@ def _signal_record(
     record = SignalRecord(
         index=signal.index,
         title=signal.title,
-        kind=metadata["kind"],
+        kind=metadata.kind or "other",
         navigation_shape=signal.navigation_shape,
         signal_shape=signal.signal_shape,
         dtype=str(signal.dtype),
@@ -303,8 +303,6 @@ def _signal_record(
         except Exception as exc:
             log.exception("preview failed")
             warnings.append(f"signal {signal.index}: preview failed: {type(exc).__name__}: {exc}")
-    if full:
-        record.hyperspy_metadata = to_jsonsafe(signal.metadata)
     return record
 
 

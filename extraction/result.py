@@ -6,31 +6,41 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .jsonsafe import to_jsonsafe
+from .schema import FileSummary, Kind, SignalMetadata
 from .version import EXTRACTOR_NAME, EXTRACTOR_VERSION
 
 STATUSES = ("ok", "failed", "unsupported")
+#: what ``SignalRecord.previews`` names: two PNGs, and the plotted values of a spectrum
+PREVIEW_NAMES = ("thumbnail", "preview", "spectrum")
+
+
+def no_previews() -> dict[str, str | None]:
+    """A ``previews`` mapping with nothing written."""
+    return dict.fromkeys(PREVIEW_NAMES)
 
 
 @dataclass
 class SignalRecord:
-    """What was learned about one signal of a file."""
+    """What was learned about one signal of a file.
+
+    ``previews`` holds absolute paths: ``thumbnail`` and ``preview`` PNGs, and for a signal with
+    one signal dimension ``spectrum``, a JSON file of the plotted values (see
+    :mod:`extraction.spectrum`); ``None`` where nothing was written.
+    """
 
     index: int
     title: str
-    kind: str
+    kind: Kind
     navigation_shape: list[int]
     signal_shape: list[int]
     dtype: str
     axes: list[dict[str, Any]]
-    metadata: dict[str, Any]
-    previews: dict[str, str | None] = field(
-        default_factory=lambda: {"thumbnail": None, "preview": None}
-    )
+    metadata: SignalMetadata
+    previews: dict[str, str | None] = field(default_factory=no_previews)
     original_metadata: Any = None
-    hyperspy_metadata: Any = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dictionary; the metadata trees only when they were extracted (``full``)."""
+        """JSON-safe dictionary; the metadata tree only when it was extracted (``full``)."""
         out: dict[str, Any] = {
             "index": self.index,
             "title": self.title,
@@ -39,13 +49,11 @@ class SignalRecord:
             "signal_shape": list(self.signal_shape),
             "dtype": self.dtype,
             "axes": self.axes,
-            "metadata": self.metadata,
+            "metadata": self.metadata.to_dict(),
             "previews": dict(self.previews),
         }
         if self.original_metadata is not None:
             out["original_metadata"] = self.original_metadata
-        if self.hyperspy_metadata is not None:
-            out["hyperspy_metadata"] = self.hyperspy_metadata
         return to_jsonsafe(out)
 
 
@@ -64,7 +72,7 @@ class ExtractionResult:
     file: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
     signals: list[SignalRecord] = field(default_factory=list)
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: FileSummary | None = None  # set when the file was read
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -87,7 +95,7 @@ class ExtractionResult:
                 "file": self.file,
                 "duration_s": round(self.duration_s, 6),
                 "signals": [],
-                "summary": self.summary,
+                "summary": self.summary.to_dict() if self.summary is not None else {},
                 "warnings": list(self.warnings),
             }
         )

@@ -19,7 +19,11 @@ import numpy as np
 from PIL import Image
 
 from .._workers import executor
+from ..result import no_previews
+from ..schema import SignalMetadata
 from ..signal import Axis, LightSignal
+from ..spectrum import SUFFIX as SPECTRUM_SUFFIX
+from ..spectrum import spectrum_json
 from . import draw, reduce
 from .plot import line_plot
 from .png import encode_png
@@ -39,12 +43,17 @@ class ImagePanel:
 
 @dataclass
 class PlotPanel:
-    """A spectrum: ``y`` against ``x`` with the axis label (name and units)."""
+    """A spectrum: ``y`` against ``x`` with the axis label (name and units); ``x_name`` and
+    ``x_unit`` apart, ``summed`` over navigation axes, ``y_label`` for the spectrum file."""
 
     x: np.ndarray
     y: np.ndarray
     xlabel: str
     text: str = ""
+    x_name: str = "Channel"
+    x_unit: str = ""
+    summed: bool = False
+    y_label: str = "Counts"
 
 
 Panel = ImagePanel | PlotPanel
@@ -59,6 +68,24 @@ def _axis_label(axis: Axis) -> str:
     name = axis.name if axis.name and axis.name not in ("<undefined>",) else "channel"
     return (
         f"{name} ({axis.units})" if axis.units and axis.units not in ("<undefined>", "[]") else name
+    )
+
+
+def _plot_panel(
+    axis: Axis, y: np.ndarray, text: str = "", *, summed: bool, amplitude: bool = False
+) -> PlotPanel:
+    """The spectrum along ``axis``, with what its spectrum file needs to know."""
+    name = axis.name if axis.name and axis.name != "<undefined>" else "Channel"
+    unit = axis.units if axis.units not in ("<undefined>", "[]") else ""
+    return PlotPanel(
+        _x_values(axis, y.shape[-1]),
+        y,
+        _axis_label(axis),
+        text,
+        x_name=name,
+        x_unit=unit,
+        summed=summed,
+        y_label="Amplitude" if amplitude else "Counts",
     )
 
 
@@ -98,9 +125,9 @@ def _frame(data: Any, nav_ndim: int, text_for: str) -> tuple[Any, str]:
     return data[middle], f"{text_for} {flat + 1} of {total}"
 
 
-def panels_for(signal: LightSignal, record: dict[str, Any]) -> list[Panel]:
+def panels_for(signal: LightSignal, record: SignalMetadata) -> list[Panel]:
     """Reduced, computed data to draw for ``signal`` (one or two panels)."""
-    kind = record.get("kind") or "other"
+    kind = record.kind or "other"
     data = signal.data
     if len(data.shape) != len(signal.axes):
         return _other(data)
@@ -110,7 +137,7 @@ def panels_for(signal: LightSignal, record: dict[str, Any]) -> list[Panel]:
     x_axis = sig[-1] if sig else None
     if kind in ("image", "image_stack", "diffraction", "complex") and len(sig) == 2:
         frame, text = _frame(data, len(nav), "frame")
-        rows = record.get("extra", {}).get("image_rows")
+        rows = record.image_rows
         if rows:
             frame = frame[:rows]
         small = reduce.stride_2d(frame)
@@ -123,9 +150,13 @@ def panels_for(signal: LightSignal, record: dict[str, Any]) -> list[Panel]:
         ]
     if kind == "4d_stem" and len(sig) == 2 and nav:
         return _four_d(data, nav, sig)
-    if kind == "spectrum" and len(sig) == 1:
-        (y,) = reduce.compute(data if not nav else reduce.sum_over(data, tuple(range(len(nav)))))
-        return [PlotPanel(_x_values(sig[0], y.shape[-1]), y, _axis_label(sig[0]))]
+    if kind in ("spectrum", "complex") and len(sig) == 1:
+        amplitude = kind == "complex"
+        values = abs(data) if amplitude else data  # a complex spectrum is drawn as its amplitude
+        (y,) = reduce.compute(
+            values if not nav else reduce.sum_over(values, tuple(range(len(nav))))
+        )
+        return [_plot_panel(sig[0], y, summed=bool(nav), amplitude=amplitude)]
     if kind in ("spectrum_image", "line_scan") and len(sig) == 1 and nav:
         nav_ndim = len(nav)
         spectrum_np, image_np = reduce.blockwise_sums(data, nav_ndim)
@@ -137,12 +168,7 @@ def panels_for(signal: LightSignal, record: dict[str, Any]) -> list[Panel]:
         image_axis = nav[-1] if kind == "spectrum_image" else None
         return [
             _image_panel(image_np, image_axis, 1, text=label_text, log=kind == "line_scan"),
-            PlotPanel(
-                _x_values(sig[0], spectrum_np.shape[-1]),
-                spectrum_np,
-                _axis_label(sig[0]),
-                "summed spectrum",
-            ),
+            _plot_panel(sig[0], spectrum_np, "summed spectrum", summed=True),
         ]
     return _other(data)
 
@@ -281,26 +307,50 @@ def _write_png(images: list[tuple[Path, Image.Image]]) -> None:
         written = (image, path, data)
 
 
+def _write_spectrum(panels: list[Panel], folder: Path, stem: str) -> Path | None:
+    """Write the values a plot panel shows as ``<stem>.spectrum.json``, for the browser to plot
+    them again without reading the file (computed once, used twice)."""
+    plotted = [panel for panel in panels if isinstance(panel, PlotPanel)]
+    if not plotted:
+        return None
+    panel = plotted[0]
+    path = folder / f"{stem}{SPECTRUM_SUFFIX}"
+    values = spectrum_json(
+        panel.x,
+        panel.y,
+        x_label=panel.x_name,
+        x_unit=panel.x_unit,
+        y_label=panel.y_label,
+        summed=panel.summed,
+    )
+    _write(path, values)
+    return path
+
+
 def render_previews(
     signal: LightSignal,
-    record: dict[str, Any],
+    record: SignalMetadata,
     out_dir: Path,
     stem: str,
     pending: list[Future[None]] | None = None,
 ) -> dict[str, str | None]:
-    """Write ``<stem>_thumbnail.png`` and ``<stem>_preview.png`` into ``out_dir``; return their
-    absolute paths (``None`` when the signal has nothing to draw).
+    """Write ``<stem>_thumbnail.png`` and ``<stem>_preview.png`` into ``out_dir``, and for a
+    spectrum the plotted values as ``<stem>.spectrum.json`` (:mod:`extraction.spectrum`); return
+    their absolute paths by name (``None`` when the signal has nothing to draw).
 
     With ``pending``, large pictures (:data:`INLINE_PIXELS`) are encoded and written on a
     worker thread (zlib and file I/O release the GIL) and the future is appended; the caller
     must wait for it. Smaller ones are written at once: the hand-off would cost more.
     """
     panels = panels_for(signal, record)
-    out: dict[str, str | None] = {"thumbnail": None, "preview": None}
+    out = no_previews()
     images: list[tuple[Path, Image.Image]] = []
     folder = Path(out_dir)
     if not folder.is_absolute():
         folder = folder.resolve()
+    spectrum = _write_spectrum(panels, folder, stem)
+    if spectrum is not None:
+        out["spectrum"] = str(spectrum)
     for name, image in zip(("thumbnail", "preview"), compose_pair(panels), strict=True):
         if image is None:
             continue

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from ..schema import SignalMetadata
 from ..signal import LightSignal
 
 __all__ = ["VENDORS", "Vendor", "find_vendor", "format_label"]
@@ -23,7 +23,7 @@ class Vendor:
 
     name: str
     matches: Callable[[LightSignal], bool]
-    refine: Callable[[LightSignal, dict[str, Any]], None]
+    refine: Callable[[LightSignal, SignalMetadata], None]
     label: Callable[[Path, LightSignal], str]
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import timeutil
-from ..normalize import make_stage, set_local_time
+from ..normalize import set_stage
+from ..schema import SignalMetadata
 from ..signal import LightSignal, get_path
-from ..units import clean_str, to_float
+from ..units import Dimension, beam_energy_ev, clean_str, parse_magnification, to_float, to_si
 from . import Vendor
 from ._common import first_str, maker_from_names, subdict
 
@@ -81,84 +82,83 @@ def acquisition_time(tags: dict[str, Any], warnings: list[str]) -> dt.datetime |
     return candidates[0]
 
 
-def refine(signal: LightSignal, record: dict[str, Any]) -> None:
+def refine(signal: LightSignal, record: SignalMetadata) -> None:
     """Fill the record from DM ImageTags where HyperSpy's metadata is incomplete."""
-    record["extra"]["software"] = "Gatan DigitalMicrograph"
+    record.software = "Gatan DigitalMicrograph"
     apply_tags(image_tags(signal), signal, record)
 
 
-def apply_tags(tags: dict[str, Any], signal: LightSignal, record: dict[str, Any]) -> None:
+def apply_tags(tags: dict[str, Any], signal: LightSignal, record: SignalMetadata) -> None:
     """Refine ``record`` from a DM ``ImageTags`` tree (also used for DM tags kept in TIFFs)."""
     if not tags:
         return
-    local = acquisition_time(tags, record["warnings"])
+    local = acquisition_time(tags, record.warnings)
     if local is not None:
-        record["acquired_at"] = None
-        set_local_time(record, local)
+        record.set_acquired_at(local)
     info = subdict(tags, "Microscope Info")
     session = subdict(tags, "Session Info")
-    record["microscope"] = record["microscope"] or first_str(
+    record.microscope = record.microscope or first_str(
         session.get("Microscope"), info.get("Microscope"), info.get("Name")
     )
-    record["vendor"] = maker_from_names(
-        info.get("Name"), session.get("Microscope"), record["microscope"]
-    )
-    if record["beam_energy_keV"] is None and to_float(info.get("Voltage")):
-        record["beam_energy_keV"] = float(info["Voltage"]) / 1000
+    record.vendor = maker_from_names(info.get("Name"), session.get("Microscope"), record.microscope)
+    if record.beam_energy is None:
+        record.beam_energy = beam_energy_ev(info.get("Voltage"), "V") or None
     illumination = str(info.get("Illumination Mode") or "").upper()
     imaging = str(info.get("Imaging Mode") or "").upper()
     operation = str(info.get("Operation Mode") or "").upper()
     if "STEM" in illumination or "SCANNING" in operation or "DigiScan" in tags:
-        record["technique"] = "STEM"
-        record["imaging_mode"] = "scanning"
+        record.technique = "STEM"
+        record.imaging_mode = "scanning"
     elif illumination or operation:
-        record["technique"] = "TEM"
+        record.technique = "TEM"
         tem_diffraction = "DIFFRACTION" in imaging or "DIFFRACTION" in operation
-        record["imaging_mode"] = "diffraction" if tem_diffraction else "imaging"
+        record.imaging_mode = "diffraction" if tem_diffraction else "imaging"
         if tem_diffraction:
             # the "Indicated Magnification" of a TEM diffraction pattern is its camera length
-            record["magnification"] = None
-            if record["camera_length_mm"] is None:
-                record["camera_length_mm"] = to_float(info.get("Indicated Magnification"))
-    if record["imaging_mode"] != "diffraction" and record["magnification"] is None:
-        record["magnification"] = to_float(info.get("Indicated Magnification"))
-    if record["technique"] == "STEM" and record["camera_length_mm"] is None:
-        record["camera_length_mm"] = to_float(info.get("STEM Camera Length")) or None
+            record.magnification = None
+            if record.camera_length is None:
+                record.camera_length = _mm(info.get("Indicated Magnification"))
+    if record.imaging_mode != "diffraction" and record.magnification is None:
+        record.magnification = parse_magnification(info.get("Indicated Magnification"))
+    if record.technique == "STEM" and record.camera_length is None:
+        record.camera_length = _mm(info.get("STEM Camera Length")) or None
     meta_signal = str(get_path(tags, "Meta Data.Signal") or "").upper()
     if meta_signal == "EELS":
-        record["technique"] = "EELS"
+        record.technique = "EELS"
     elif meta_signal in ("X-RAY", "EDS"):
-        record["technique"] = "EDS"
-    if record["exposure_s"] is None:
-        record["exposure_s"] = _exposure(tags)
-    if record["dwell_time_s"] is None:
-        sample_us = to_float(get_path(tags, "DigiScan.Sample Time"))
-        pixel_s = to_float(get_path(tags, "SI.Acquisition.Pixel time (s)"))
-        record["dwell_time_s"] = sample_us * 1e-6 if sample_us else pixel_s
-    record["detector"] = record["detector"] or first_str(
+        record.technique = "EDS"
+    if record.exposure_time is None:
+        record.exposure_time = _exposure(tags)
+    if record.dwell_time is None:
+        record.dwell_time = to_si(
+            get_path(tags, "DigiScan.Sample Time"), "µs", Dimension.TIME
+        ) or to_float(get_path(tags, "SI.Acquisition.Pixel time (s)"))
+    record.detector = record.detector or first_str(
         get_path(tags, "DataBar.Device Name"),
         get_path(tags, "Acquisition.Device.Name"),
         get_path(tags, "EELS Spectrometer.Instrument name"),
         get_path(tags, "EDS.Detector Info.Detector type"),
     )
-    record["operator"] = record["operator"] or first_str(
-        session.get("Operator"), info.get("Operator")
-    )
-    record["specimen"] = record["specimen"] or first_str(
-        session.get("Specimen"), info.get("Specimen")
-    )
-    stage = subdict(info, "Stage Position") or None
+    record.operator = record.operator or first_str(session.get("Operator"), info.get("Operator"))
+    record.specimen = record.specimen or first_str(session.get("Specimen"), info.get("Specimen"))
+    stage = subdict(info, "Stage Position")
     if stage:
-        record["stage"] = make_stage(
-            to_float(stage.get("Stage X")),
-            to_float(stage.get("Stage Y")),
-            to_float(stage.get("Stage Z")),
-            to_float(stage.get("Stage Alpha")),
-            to_float(stage.get("Stage Beta")),
-            length_unit_m=1e-6,
+        set_stage(
+            record,
+            stage.get("Stage X"),
+            stage.get("Stage Y"),
+            stage.get("Stage Z"),
+            stage.get("Stage Alpha"),
+            stage.get("Stage Beta"),
+            length_unit="µm",
         )
     if signal.dtype.names:
-        record["extra"]["rgb"] = True
+        record.rgb = True
+
+
+def _mm(value: Any) -> float | None:
+    """A camera length DM gives in mm."""
+    return to_si(value, "mm", Dimension.LENGTH)
 
 
 def _exposure(tags: dict[str, Any]) -> float | None:
@@ -175,8 +175,8 @@ def _exposure(tags: dict[str, Any]) -> float | None:
     frames = to_float(get_path(tags, "EELS.Acquisition.Number of frames"))
     if exposure is not None:
         return exposure * (frames or 1)
-    ns = to_float(get_path(tags, "Acquisition.Frame.Sequence.Exposure Time (ns)"))
-    return ns * 1e-9 if ns else None
+    ns = get_path(tags, "Acquisition.Frame.Sequence.Exposure Time (ns)")
+    return to_si(ns, "ns", Dimension.TIME) or None
 
 
 def label(path: Path, signal: LightSignal) -> str:

@@ -2,20 +2,20 @@
 
 Pitfalls handled (METADATA-MAP.md §5): no magnification is stored (it is derived from the
 horizontal field width and the reference canvas width); the stage is in metres and radians;
-the data bar is part of the pixels (``extra.image_rows`` lets previews crop it); the model
+the data bar is part of the pixels (``image_rows`` lets previews crop it); the model
 name carries a stray quote.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 from typing import Any
 
-from ..normalize import make_stage, set_local_time
+from ..normalize import set_stage
+from ..schema import SignalMetadata
 from ..signal import LightSignal, get_path
-from ..units import clean_str, to_float
+from ..units import Dimension, beam_energy_ev, clean_str, to_float, to_si
 from . import Vendor
 from ._common import first_str, subdict
 
@@ -30,64 +30,60 @@ def _creation_time(text: Any) -> dt.datetime | None:
         return None
 
 
-def refine(signal: LightSignal, record: dict[str, Any]) -> None:
-    """Fill the record from the ``fei_metadata`` sections."""
+def refine(signal: LightSignal, record: SignalMetadata) -> None:
+    """Fill the record from the ``fei_metadata`` sections (SI units: V, m, s, radians)."""
     fei = signal.original_metadata.get("fei_metadata") or {}
     created = _creation_time(get_path(fei, "PrivateFei.TimeOfCreation"))
     if created is not None:
-        if record["acquired_at"] and record["acquired_at"][:19] != created.isoformat():
-            record["warnings"].append(
-                f"User.Date/Time ({record['acquired_at']}) and TimeOfCreation ({created}) disagree"
+        user_time = record.acquired_at
+        if user_time is not None and user_time.replace(tzinfo=None) != created:
+            record.warnings.append(
+                f"User.Date/Time ({user_time.isoformat()}) and TimeOfCreation ({created}) disagree"
             )
-        record["acquired_at"] = None
-        set_local_time(record, created)
-    name = first_str(get_path(fei, "System.SystemType"), record["microscope"])
-    record["microscope"] = name.replace('"', "").replace("  ", " ") if name else None
-    record["vendor"] = "FEI"
+        record.set_acquired_at(created)
+    name = first_str(get_path(fei, "System.SystemType"), record.microscope)
+    record.microscope = name.replace('"', "").replace("  ", " ") if name else None
+    record.vendor = "FEI"
     beam = str(get_path(fei, "Beam.Beam") or "").lower()
-    record["technique"] = "FIB" if beam.startswith("ibeam") or beam.startswith("ion") else "SEM"
-    record["imaging_mode"] = "scanning"
-    if record["beam_energy_keV"] is None:
-        volts = to_float(get_path(fei, "Beam.HV"))
-        record["beam_energy_keV"] = volts / 1000 if volts else None
-    column = "IBeam" if record["technique"] == "FIB" else "EBeam"
+    record.technique = "FIB" if beam.startswith("ibeam") or beam.startswith("ion") else "SEM"
+    record.imaging_mode = "scanning"
+    if record.beam_energy is None:
+        record.beam_energy = beam_energy_ev(get_path(fei, "Beam.HV"), "V") or None
+    column = "IBeam" if record.technique == "FIB" else "EBeam"
     hfw = to_float(get_path(fei, f"{column}.HFW")) or to_float(get_path(fei, "Scan.HorFieldsize"))
     canvas = to_float(get_path(fei, "Image.MagCanvasRealWidth"))
     if hfw:
-        record["extra"]["horizontal_field_width_m"] = hfw
-        if canvas and record["magnification"] is None:
+        record.horizontal_field_width = hfw
+        if canvas and record.magnification is None:
             # the magnification FEI software displays: reference canvas width over field width
-            record["magnification"] = round(canvas / hfw, 3)
-    if record["dwell_time_s"] is None:
-        record["dwell_time_s"] = to_float(get_path(fei, "Scan.Dwelltime"))
-    frame = to_float(get_path(fei, "Scan.FrameTime"))
-    if frame is not None:
-        record["extra"]["frame_time_s"] = frame
+            record.magnification = round(canvas / hfw, 3)
+    if record.dwell_time is None:
+        record.dwell_time = to_float(get_path(fei, "Scan.Dwelltime"))
+    record.frame_time = to_float(get_path(fei, "Scan.FrameTime"))
     detector = clean_str(get_path(fei, "Detectors.Name"))
     mode = clean_str(get_path(fei, "Detectors.Mode"))
-    record["detector"] = f"{detector} ({mode})" if detector and mode else detector or mode
-    record["operator"] = record["operator"] or clean_str(get_path(fei, "User.User"))
-    record["specimen"] = record["specimen"] or clean_str(get_path(fei, "User.UserText"))
+    record.detector = f"{detector} ({mode})" if detector and mode else detector or mode
+    record.operator = record.operator or clean_str(get_path(fei, "User.User"))
+    record.specimen = record.specimen or clean_str(get_path(fei, "User.UserText"))
     stage = subdict(fei, "Stage")
     if stage:
-        tilt = to_float(stage.get("StageT"))
-        record["stage"] = make_stage(
-            to_float(stage.get("StageX")),
-            to_float(stage.get("StageY")),
-            to_float(stage.get("StageZ")),
-            math.degrees(tilt) if tilt is not None else None,
+        set_stage(
+            record,
+            stage.get("StageX"),
+            stage.get("StageY"),
+            stage.get("StageZ"),
+            stage.get("StageT"),
             None,
-            length_unit_m=1.0,
+            length_unit="m",
+            angle_unit="rad",
         )
-        rotation = to_float(stage.get("StageR"))
-        if rotation is not None:
-            record["extra"]["stage_rotation_deg"] = math.degrees(rotation)
+        record.stage_rotation = to_si(stage.get("StageR"), "rad", Dimension.ANGLE)
     wd = to_float(get_path(fei, "Stage.WorkingDistance")) or to_float(get_path(fei, "EBeam.WD"))
     if wd is not None:
-        record["extra"]["working_distance_mm"] = wd * 1e3
+        record.working_distance = wd
     rows = to_float(get_path(fei, "Image.ResolutionY"))
     if rows and signal.sig_axes and rows < signal.sig_axes[0].size:
-        record["extra"]["image_rows"] = int(rows)
+        record.image_rows = int(rows)
 
 
 def label(path: Path, signal: LightSignal) -> str:

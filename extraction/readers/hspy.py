@@ -6,18 +6,18 @@ The generic normalizer reads it; this module only records where the data came fr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from ..schema import SignalMetadata
 from ..signal import LightSignal, get_path
 from ..units import clean_str
 from . import Vendor
 
 
-def refine(signal: LightSignal, record: dict[str, Any]) -> None:
+def refine(signal: LightSignal, record: SignalMetadata) -> None:
     """Keep the original file name HyperSpy stored (the file this one was made from)."""
     source = clean_str(get_path(signal.metadata, "General.original_filename"))
     if source:
-        record["extra"]["original_filename"] = source
+        record.extra["Original file name"] = source
 
 
 def label(path: Path, signal: LightSignal) -> str:

@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from .. import timeutil
-from ..normalize import make_stage, set_local_time
+from ..normalize import set_stage
+from ..schema import SignalMetadata
 from ..signal import LightSignal, get_path
-from ..units import clean_str, to_float
+from ..units import beam_energy_ev, clean_str, to_float
 from . import Vendor
 from ._common import first_str, maker_from_names
 
@@ -45,7 +46,7 @@ def fix_offsets(signal: LightSignal) -> None:
             axis.offset /= 1e9
 
 
-def refine(signal: LightSignal, record: dict[str, Any]) -> None:
+def refine(signal: LightSignal, record: SignalMetadata) -> None:
     """Fill the record from the ``.emi`` ObjectInfo and the ``.ser`` header."""
     fix_offsets(signal)
     om = signal.original_metadata
@@ -60,55 +61,52 @@ def refine(signal: LightSignal, record: dict[str, Any]) -> None:
             local = dt.datetime.strptime(" ".join(date_text.split()), "%a %b %d %H:%M:%S %Y")
         except ValueError:
             local = None
-    record["acquired_at"] = None
-    record["acquired_at_timezone_known"] = False
     if local is not None:
         tz = timeutil.offset_from_utc(local, utc) if utc else None
-        set_local_time(record, local.replace(tzinfo=tz) if tz else local)
-    elif utc is not None:
-        set_local_time(record, utc)
+        record.set_acquired_at(local.replace(tzinfo=tz) if tz else local)
+    else:
+        record.set_acquired_at(utc)
     manufacturer = clean_str(get_path(om, "ObjectInfo.Manufacturer"))
-    record["vendor"] = (manufacturer.split(" (")[0] if manufacturer else None) or maker_from_names(
-        record["microscope"]
+    record.vendor = (manufacturer.split(" (")[0] if manufacturer else None) or maker_from_names(
+        record.microscope
     )
     mode = str(described.get("Mode") or "")
     upper = mode.upper()
     if "STEM" in upper:
-        record["technique"] = "STEM"
-        record["imaging_mode"] = "scanning"
+        record.technique = "STEM"
+        record.imaging_mode = "scanning"
     elif "TEM" in upper:
-        record["technique"] = "TEM"
-        record["imaging_mode"] = "diffraction" if "DIFFRACTION" in upper else "imaging"
+        record.technique = "TEM"
+        record.imaging_mode = "diffraction" if "DIFFRACTION" in upper else "imaging"
     if mode:
-        record["extra"]["mode"] = mode.strip()
-    if record["beam_energy_keV"] is None:
-        record["beam_energy_keV"] = to_float(described.get("High tension_kV"))
+        record.extra["Mode"] = mode.strip()
+    if record.beam_energy is None:
+        record.beam_energy = beam_energy_ev(described.get("High tension_kV"), "kV")
     exposure = to_float(
         get_path(signal.metadata, "Acquisition_instrument.TEM.Detector.Camera.exposure")
     )
     if exposure is None:
         exposure = to_float(acquire.get("DwellTimePath"))
-    if record["technique"] == "STEM":
-        record["exposure_s"] = None
-        record["dwell_time_s"] = exposure
-        frame = to_float(acquire.get("FrameTime"))
-        if frame is not None:
-            record["extra"]["frame_time_s"] = frame
+    if record.technique == "STEM":
+        record.exposure_time = None
+        record.dwell_time = exposure
+        record.frame_time = to_float(acquire.get("FrameTime"))
     else:
-        record["exposure_s"] = exposure
-    record["detector"] = first_str(
+        record.exposure_time = exposure
+    record.detector = first_str(
         get_path(signal.metadata, "Acquisition_instrument.TEM.Detector.Camera.Name"),
         acquire.get("CameraNamePath"),
     )
-    record["operator"] = record["operator"] or clean_str(described.get("User"))
+    record.operator = record.operator or clean_str(described.get("User"))
     if described:
-        record["stage"] = make_stage(
-            to_float(described.get("Stage X_um")),
-            to_float(described.get("Stage Y_um")),
-            to_float(described.get("Stage Z_um")),
-            to_float(described.get("Stage A_deg")),
-            to_float(described.get("Stage B_deg")),
-            length_unit_m=1e-6,
+        set_stage(
+            record,
+            described.get("Stage X_um"),
+            described.get("Stage Y_um"),
+            described.get("Stage Z_um"),
+            described.get("Stage A_deg"),
+            described.get("Stage B_deg"),
+            length_unit="µm",
         )
 
 

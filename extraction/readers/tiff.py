@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..schema import SignalMetadata
 from ..signal import LightSignal, get_path, set_path
 from . import Vendor
 from .digitalmicrograph import apply_tags
@@ -54,7 +55,7 @@ def _variant(signal: LightSignal) -> str:
     return "generic"
 
 
-def refine(signal: LightSignal, record: dict[str, Any]) -> None:
+def refine(signal: LightSignal, record: SignalMetadata) -> None:
     """DM tags kept by ImageJ become a normal record; other TIFFs keep the generic one."""
     info = get_path(signal.original_metadata, "IJMetadata.Info")
     if isinstance(info, str) and "root.ImageList" in info:
@@ -62,7 +63,7 @@ def refine(signal: LightSignal, record: dict[str, Any]) -> None:
         if tags:
             signal.original_metadata["DigitalMicrograph ImageTags (from ImageJ Info)"] = tags
             apply_tags(tags, signal, record)
-            record["extra"]["software"] = "Gatan DigitalMicrograph, saved by ImageJ"
+            record.software = "Gatan DigitalMicrograph, saved by ImageJ"
 
 
 def label(path: Path, signal: LightSignal) -> str:

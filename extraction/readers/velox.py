@@ -8,14 +8,14 @@ specimen never reach HyperSpy's metadata; stage tilts are radians.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 from .. import timeutil
-from ..normalize import make_stage, set_local_time
+from ..normalize import set_stage
+from ..schema import SignalMetadata
 from ..signal import LightSignal, get_path
-from ..units import clean_str, to_float
+from ..units import beam_energy_ev, clean_str, to_float
 from . import Vendor
 from ._common import first_str, maker_from_names, subdict
 
@@ -36,86 +36,80 @@ def _detector_node(om: dict[str, Any], name: str | None) -> dict[str, Any]:
     return {}
 
 
-def refine(signal: LightSignal, record: dict[str, Any]) -> None:
-    """Fill the record from the Velox metadata tree of this signal."""
+def refine(signal: LightSignal, record: SignalMetadata) -> None:
+    """Fill the record from the Velox metadata tree of this signal (SI units: V, m, s, rad)."""
     om = signal.original_metadata
-    record["acquired_at"] = None
-    record["acquired_at_timezone_known"] = False
+    utc = None
     for path in (
         "Acquisition.AcquisitionStartDatetime.DateTime",
         "Acquisition.AcquisitionDatetime.DateTime",
     ):
         utc = timeutil.from_unix(get_path(om, path))
         if utc is not None:
-            set_local_time(record, utc)
             break
+    record.set_acquired_at(utc)
     instrument = subdict(om, "Instrument")
-    record["microscope"] = record["microscope"] or first_str(
+    record.microscope = record.microscope or first_str(
         instrument.get("InstrumentClass"), instrument.get("InstrumentModel")
     )
-    record["vendor"] = first_str(instrument.get("Manufacturer")) or maker_from_names(
-        record["microscope"]
-    )
-    for key, extra in (("InstrumentModel", "model"), ("InstrumentId", "instrument_id")):
-        if clean_str(instrument.get(key)):
-            record["extra"][extra] = clean_str(instrument.get(key))
+    record.vendor = first_str(instrument.get("Manufacturer")) or maker_from_names(record.microscope)
+    record.instrument_model = clean_str(instrument.get("InstrumentModel"))
+    record.instrument_id = clean_str(instrument.get("InstrumentId"))
     optics = subdict(om, "Optics")
     operating = clean_str(optics.get("OperatingMode"))
     submode = str(optics.get("TemOperatingSubMode") or "")
     if operating == "2" or (
         clean_str(optics.get("IlluminationMode")) == "Probe" and operating != "1"
     ):
-        record["technique"] = "STEM"
-        record["imaging_mode"] = "scanning"
+        record.technique = "STEM"
+        record.imaging_mode = "scanning"
         mag = to_float(get_path(om, "CustomProperties.StemMagnification.value"))
-        if not record["magnification"] and mag:
-            record["magnification"] = mag
+        if not record.magnification and mag:
+            record.magnification = mag
     elif operating == "1":
-        record["technique"] = "TEM"
+        record.technique = "TEM"
         diffraction = "diffraction" in submode.lower()
-        record["imaging_mode"] = "diffraction" if diffraction else "imaging"
-        if not record["magnification"]:
-            record["magnification"] = to_float(optics.get("NominalMagnification")) or None
+        record.imaging_mode = "diffraction" if diffraction else "imaging"
+        if not record.magnification:
+            record.magnification = to_float(optics.get("NominalMagnification")) or None
         if not diffraction:
-            record["camera_length_mm"] = None
-    if record["beam_energy_keV"] is None and to_float(optics.get("AccelerationVoltage")):
-        record["beam_energy_keV"] = float(optics["AccelerationVoltage"]) / 1000
+            record.camera_length = None
+    if record.beam_energy is None:
+        record.beam_energy = beam_energy_ev(optics.get("AccelerationVoltage"), "V") or None
     detector = first_str(
         get_path(om, "BinaryResult.Detector"), get_path(om, "DetectorMetadata.DetectorName")
     )
-    record["detector"] = detector
+    record.detector = detector
     node = _detector_node(om, detector)
     live = to_float(node.get("LiveTime"))
     if live is not None and signal.signal_type.startswith("EDS"):
-        record["exposure_s"] = live
+        record.exposure_time = record.live_time = live
         real = to_float(node.get("RealTime"))
         if real is not None:
-            record["extra"]["real_time_s"] = real
-    elif to_float(node.get("ExposureTime")) is not None and record["technique"] == "TEM":
-        record["exposure_s"] = to_float(node.get("ExposureTime"))
-    if record["technique"] == "STEM":
-        record["dwell_time_s"] = to_float(get_path(om, "Scan.DwellTime"))
-        frame = to_float(get_path(om, "Scan.FrameTime"))
-        if frame is not None:
-            record["extra"]["frame_time_s"] = frame
-    record["operator"] = record["operator"] or clean_str(get_path(om, "Core.UserId"))
-    record["specimen"] = record["specimen"] or first_str(
+            record.real_time = real
+    elif to_float(node.get("ExposureTime")) is not None and record.technique == "TEM":
+        record.exposure_time = to_float(node.get("ExposureTime"))
+    if record.technique == "STEM":
+        record.dwell_time = to_float(get_path(om, "Scan.DwellTime"))
+        record.frame_time = to_float(get_path(om, "Scan.FrameTime"))
+    record.operator = record.operator or clean_str(get_path(om, "Core.UserId"))
+    record.specimen = record.specimen or first_str(
         get_path(om, "Sample.SampleDescription"), get_path(om, "Sample.SampleId")
     )
     elements = get_path(signal.metadata, "Sample.elements")
     if elements:
-        record["extra"]["elements"] = [str(e) for e in elements]
+        record.elements = [str(e) for e in elements]
     stage = subdict(om, "Stage")
     if stage:
-        alpha = to_float(stage.get("AlphaTilt"))
-        beta = to_float(stage.get("BetaTilt"))
-        record["stage"] = make_stage(
-            to_float(get_path(stage, "Position.x")),
-            to_float(get_path(stage, "Position.y")),
-            to_float(get_path(stage, "Position.z")),
-            math.degrees(alpha) if alpha is not None else None,
-            math.degrees(beta) if beta is not None else None,
-            length_unit_m=1.0,
+        set_stage(
+            record,
+            get_path(stage, "Position.x"),
+            get_path(stage, "Position.y"),
+            get_path(stage, "Position.z"),
+            stage.get("AlphaTilt"),
+            stage.get("BetaTilt"),
+            length_unit="m",
+            angle_unit="rad",
         )
 
 

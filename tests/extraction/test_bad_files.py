@@ -64,4 +64,4 @@ def test_isolated_extraction_of_bad_and_good_files(samples: Path) -> None:
     assert bad.status == "failed" and "random_bytes.ser" in (bad.error or "")
     good = extract_isolated(samples / "msa" / "example1.msa", timeout_s=120, full=False)
     assert good.status == "ok"
-    assert good.signals[0].metadata["beam_energy_keV"] == 120.0
+    assert good.signals[0].metadata.beam_energy == 120e3  # eV

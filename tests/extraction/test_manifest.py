@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from extraction.schema import FILE_FIELDS, SIGNAL_FIELDS
 from tests.extraction.extraction_samples import manifest_files
 
 # Where the record knows more than HyperSpy (documented in METADATA-MAP.md), the manifest's
@@ -36,6 +37,10 @@ def _signals(extracted: dict[str, Any], entry: dict[str, Any]) -> list[Any]:
     result = extracted[entry["path"]]
     assert result.status == "ok", result.error
     return result.signals
+
+
+def _scaled(value: float | None, factor: float) -> float | None:
+    return value * factor if value is not None else None
 
 
 def _check_optional(path: str, field: str, expected: Any, actual: Any) -> None:
@@ -71,10 +76,15 @@ def test_signals_match_hyperspy(extracted: dict[str, Any], entry: dict[str, Any]
 def test_normalized_values_match_hyperspy(extracted: dict[str, Any], entry: dict[str, Any]) -> None:
     path = entry["path"]
     for record, expected in zip(_signals(extracted, entry), entry["signals"], strict=True):
-        md = record.metadata
-        _check_optional(path, "beam_energy_keV", expected["beam_energy_keV"], md["beam_energy_keV"])
+        md = record.metadata.to_dict()
+        # the manifest has HyperSpy's units (keV, mm); the record stores eV and m
+        _check_optional(
+            path, "beam_energy_keV", expected["beam_energy_keV"], _scaled(md["beam_energy"], 1e-3)
+        )
         _check_optional(path, "magnification", expected["magnification"], md["magnification"])
-        _check_optional(path, "camera_length", expected["camera_length"], md["camera_length_mm"])
+        _check_optional(
+            path, "camera_length", expected["camera_length"], _scaled(md["camera_length"], 1e3)
+        )
         microscope = expected["microscope"]
         # the FEI SEM model name carries a stray quote in the file; the record drops it
         _check_optional(
@@ -90,13 +100,13 @@ def test_normalized_values_match_hyperspy(extracted: dict[str, Any], entry: dict
             assert md["acquired_at"][:19] == local
         if expected["exposure_s"] is None:
             if (path, "exposure") not in RICHER and md["technique"] not in ("EDS", "EELS"):
-                assert md["exposure_s"] is None
+                assert md["exposure_time"] is None
         else:
             want = float(expected["exposure_s"])
             assert want in (
-                pytest.approx(md["exposure_s"]) if md["exposure_s"] is not None else None,
-                pytest.approx(md["dwell_time_s"]) if md["dwell_time_s"] is not None else None,
-            ), (md["exposure_s"], md["dwell_time_s"])
+                pytest.approx(md["exposure_time"]) if md["exposure_time"] is not None else None,
+                pytest.approx(md["dwell_time"]) if md["dwell_time"] is not None else None,
+            ), (md["exposure_time"], md["dwell_time"])
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
@@ -110,24 +120,5 @@ def test_result_is_json_and_facts_match(extracted: dict[str, Any], entry: dict[s
     assert data["summary"]["signal_count"] == len(entry["signals"])
     for signal in data["signals"]:
         assert signal["original_metadata"] is not None
-        assert set(signal["metadata"]) >= {
-            "acquired_at",
-            "acquired_at_timezone_known",
-            "microscope",
-            "vendor",
-            "technique",
-            "imaging_mode",
-            "kind",
-            "beam_energy_keV",
-            "magnification",
-            "camera_length_mm",
-            "pixel_size",
-            "exposure_s",
-            "dwell_time_s",
-            "detector",
-            "operator",
-            "specimen",
-            "stage",
-            "warnings",
-            "si",
-        }
+        assert list(signal["metadata"]) == [spec.key for spec in SIGNAL_FIELDS]
+    assert list(data["summary"]) == [spec.key for spec in FILE_FIELDS]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -10,42 +9,12 @@ import numpy as np
 import pytest
 
 from extraction import extract
-
-
-def _signal(
-    data: np.ndarray, units: tuple[str, ...], navigate: tuple[bool, ...], **md: Any
-) -> dict[str, Any]:
-    names = ["z", "y", "x", "E"][-data.ndim :] if data.ndim < 4 else ["a", "b", "c", "d"]
-    axes = [
-        {"name": n, "size": s, "scale": 0.5, "offset": 0.0, "units": u, "navigate": nav}
-        for n, s, u, nav in zip(names, data.shape, units, navigate, strict=True)
-    ]
-    metadata = {
-        "General": {"title": "written", "date": "2023-03-04", "time": "05:06:07"},
-        "Signal": {"signal_type": md.pop("signal_type", "")},
-        "Acquisition_instrument": {"TEM": {"beam_energy": 200.0, "microscope": "Test scope", **md}},
-    }
-    return {
-        "data": data,
-        "axes": axes,
-        "metadata": metadata,
-        "original_metadata": {"vendor": {"key": "value"}},
-        "attributes": {"_lazy": False},
-        "tmp_parameters": {},
-        "package_info": {"package": "", "package_version": ""},
-        "learning_results": {},
-        "models": {},
-    }
+from tests.extraction.written import signal_dict, write_with
 
 
 def _image(dtype: str = "uint16") -> np.ndarray:
     yy, xx = np.mgrid[0:64, 0:48]
     return ((np.sin(yy / 5) + np.cos(xx / 7) + 2) * 1000).astype(dtype)
-
-
-def _write(plugin: str, path: Path, signal: dict[str, Any], **kwds: Any) -> None:
-    module = importlib.import_module(f"rsciio.{plugin}")
-    module.file_writer(str(path), signal, **kwds)
 
 
 IMAGE_CASES = [
@@ -74,10 +43,10 @@ def test_written_image_formats(
         # A blockfile is a 2D scan of diffraction patterns.
         frame = data[:32, :32]
         data = np.stack([frame, frame[::-1], frame[:, ::-1], frame.T]).reshape(2, 2, 32, 32)
-        signal = _signal(data, ("nm", "nm", "1/nm", "1/nm"), (True, True, False, False))
+        signal = signal_dict(data, ("nm", "nm", "1/nm", "1/nm"), (True, True, False, False))
     else:
-        signal = _signal(data, ("nm", "nm"), (False, False))
-    _write(plugin, path, signal, **kwds)
+        signal = signal_dict(data, ("nm", "nm"), (False, False))
+    write_with(plugin, path, signal, **kwds)
     result = extract(path, previews_dir=tmp_path / "previews")
     assert result.status == "ok", result.error
     if label:
@@ -86,30 +55,30 @@ def test_written_image_formats(
     assert record.signal_shape == [data.shape[-1], data.shape[-2]]
     assert record.previews["thumbnail"] and Path(record.previews["thumbnail"]).is_file()
     if plugin in ("hspy", "zspy"):
-        md = record.metadata
+        md = record.metadata.to_dict()
         assert md["acquired_at"] == "2023-03-04T05:06:07"
-        assert md["microscope"] == "Test scope" and md["beam_energy_keV"] == 200.0
-        assert md["pixel_size"] == {"value": 0.5, "unit": "nm"}
-        assert md["si"]["pixel_size_m"] == pytest.approx(0.5e-9)
+        assert md["microscope"] == "Test scope" and md["beam_energy"] == 200e3  # eV
+        assert md["pixel_size"] == pytest.approx(0.5e-9)  # m
+        assert md["reciprocal_pixel_size"] is None
 
 
 def test_written_msa_spectrum(tmp_path: Path) -> None:
     path = tmp_path / "spectrum.msa"
     y = np.exp(-(((np.arange(1024) - 300) / 20.0) ** 2)) * 1000 + 10
-    signal = _signal(y, ("eV",), (False,), signal_type="EELS")
-    _write("msa", path, signal)
+    signal = signal_dict(y, ("eV",), (False,), signal_type="EELS")
+    write_with("msa", path, signal)
     result = extract(path, previews_dir=tmp_path)
     assert result.status == "ok", result.error
     record = result.signals[0]
-    assert record.kind == "spectrum" and record.metadata["technique"] == "EELS"
-    assert record.metadata["beam_energy_keV"] == 200.0
+    assert record.kind == "spectrum" and record.metadata.technique == "EELS"
+    assert record.metadata.beam_energy == 200e3
 
 
 def test_written_ripple_spectrum_image_with_raw_companion(tmp_path: Path) -> None:
     path = tmp_path / "map.rpl"
     data = np.random.default_rng(0).poisson(5, size=(6, 7, 256)).astype(np.uint16)
-    signal = _signal(data, ("nm", "nm", "keV"), (True, True, False), signal_type="EDS_TEM")
-    _write("ripple", path, signal)
+    signal = signal_dict(data, ("nm", "nm", "keV"), (True, True, False), signal_type="EDS_TEM")
+    write_with("ripple", path, signal)
     assert (tmp_path / "map.raw").is_file()
     from extraction import group_files
 
@@ -120,7 +89,7 @@ def test_written_ripple_spectrum_image_with_raw_companion(tmp_path: Path) -> Non
     record = result.signals[0]
     assert record.kind == "spectrum_image"
     assert record.navigation_shape == [7, 6] and record.signal_shape == [256]
-    assert record.metadata["technique"] == "EDS"
+    assert record.metadata.technique == "EDS"
 
 
 def test_written_4d_stem_hspy(tmp_path: Path) -> None:
@@ -128,20 +97,19 @@ def test_written_4d_stem_hspy(tmp_path: Path) -> None:
     yy, xx = np.mgrid[0:16, 0:16]
     disk = ((yy - 8) ** 2 + (xx - 8) ** 2 < 9).astype(np.float32)
     data = (disk[None, None] * (1 + np.arange(8 * 9).reshape(8, 9, 1, 1)) + 1).astype(np.float32)
-    signal = _signal(
+    signal = signal_dict(
         data,
         ("nm", "nm", "1/nm", "1/nm"),
         (True, True, False, False),
         signal_type="electron_diffraction",
     )
-    _write("hspy", path, signal)
+    write_with("hspy", path, signal)
     result = extract(path, previews_dir=tmp_path / "previews")
     record = result.signals[0]
     assert record.kind == "4d_stem"
-    assert (
-        record.metadata["technique"] == "STEM" and record.metadata["imaging_mode"] == "diffraction"
-    )
-    assert record.metadata["pixel_size"] == {"value": 0.5, "unit": "nm"}
+    assert record.metadata.technique == "STEM" and record.metadata.imaging_mode == "diffraction"
+    assert record.metadata.pixel_size == pytest.approx(0.5e-9)  # the scan step, in m
+    assert record.metadata.reciprocal_pixel_size is None
 
 
 def test_written_png_and_numpy(tmp_path: Path) -> None:
