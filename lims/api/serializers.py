@@ -9,6 +9,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from extraction import FILE_FIELDS
 from lims.core.permissions import Visibility
 from lims.datasets.models import Dataset
 from lims.files.models import (
@@ -34,6 +35,34 @@ def _inline_status(choices: type[models.TextChoices]) -> serializers.CharField:
         pass
 
     return StatusField(read_only=True)
+
+
+def _openapi_30(schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema field's JSON Schema (3.1 style: ``type: [x, "null"]``) as OpenAPI 3.0 reads it
+    (``nullable``), which the generated schema is."""
+    out = dict(schema)
+    kinds = out.get("type")
+    if isinstance(kinds, list):
+        out["type"] = next(k for k in kinds if k != "null")
+        out["nullable"] = "null" in kinds
+    if "enum" in out and None in out["enum"]:
+        out["enum"] = [value for value in out["enum"] if value is not None]
+        out["nullable"] = True
+    return out
+
+
+#: The normalized metadata's shape in the API schema, from the one definition of its fields.
+METADATA_SCHEMA = {
+    "type": "object",
+    "description": "The normalized summary: the same keys for every vendor, values in SI "
+    "units (each property says its unit in `x-unit`).",
+    "properties": {spec.key: _openapi_30(spec.json_schema()) for spec in FILE_FIELDS},
+}
+
+
+@extend_schema_field(METADATA_SCHEMA)
+class NormalizedMetadataField(serializers.JSONField):
+    """``InstrumentFile.metadata``, documented field by field from ``extraction.schema``."""
 
 
 def _absolute(context: dict[str, Any], path: str) -> str:
@@ -126,6 +155,7 @@ class InstrumentFileSerializer(serializers.ModelSerializer):
     instrument = serializers.CharField(source="instrument.name", read_only=True, default=None)
     in_place = serializers.BooleanField(read_only=True)
     companions = CompanionSerializer(many=True, read_only=True)
+    metadata = NormalizedMetadataField(read_only=True)
     download_url = serializers.SerializerMethodField()
     zip_url = serializers.SerializerMethodField()
     preview_url = serializers.SerializerMethodField()

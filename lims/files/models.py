@@ -143,7 +143,9 @@ class CompanionFile(models.Model):
 
 
 class SignalPreview(models.Model):
-    """The rendered preview and thumbnail of one signal of a file (a Velox file has ten)."""
+    """The rendered preview and thumbnail of one signal of a file (a Velox file has ten), and
+    for a one-dimensional signal the spectrum the browser plots (JSON, computed at extraction
+    time so that no page ever reads the original file)."""
 
     file = models.ForeignKey(InstrumentFile, on_delete=models.CASCADE, related_name="previews")
     signal_index = models.PositiveIntegerField()
@@ -151,6 +153,7 @@ class SignalPreview(models.Model):
     kind = models.CharField(max_length=40, blank=True)
     image = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
     thumbnail = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
+    spectrum = models.FileField(upload_to=_preview_upload_to, max_length=500, blank=True)
 
     class Meta:
         ordering = ["file", "signal_index"]

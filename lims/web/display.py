@@ -1,96 +1,62 @@
-"""How a file's extracted metadata is shown: the summary table, the heading, the comparison."""
+"""How a file's extracted metadata is shown: the summary table, the heading, the comparison.
+
+Every row comes from the typed schema (:mod:`extraction.schema`): its label, the unit its value
+is stored in and the units to show it in, and one number style
+(:mod:`extraction.display`). Nothing here knows a field by name but the acquisition time,
+which is shown as the instrument's clock showed it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
+from extraction import FILE_FIELDS, FieldKind, FieldSpec, field_spec, format_quantity
+from extraction import format_value as schema_format_value
 from lims.files.models import ExtractionRun, InstrumentFile, RunStatus
 
-#: (key in the normalized summary, label, unit, multiplier) in the order a microscopist reads.
-SUMMARY_FIELDS: list[tuple[str, str, str, float]] = [
-    ("acquired_at", "Acquired", "", 1),
-    ("microscope", "Microscope", "", 1),
-    ("vendor", "Vendor", "", 1),
-    ("technique", "Technique", "", 1),
-    ("imaging_mode", "Imaging mode", "", 1),
-    ("kind", "Kind", "", 1),
-    ("beam_energy_keV", "Beam energy", "keV", 1),
-    ("magnification", "Magnification", "\u00d7", 1),
-    ("camera_length_mm", "Camera length", "mm", 1),
-    ("pixel_size", "Pixel size", "", 1),
-    ("exposure_s", "Exposure", "s", 1),
-    ("dwell_time_s", "Dwell time", "µs", 1e6),
-    ("detector", "Detector", "", 1),
-    ("operator", "Operator", "", 1),
-    ("specimen", "Specimen", "", 1),
-    ("signals_count", "Signals in file", "", 1),
-]
-STAGE_FIELDS: list[tuple[str, str, str, float]] = [
-    ("x_m", "Stage X", "µm", 1e6),
-    ("y_m", "Stage Y", "µm", 1e6),
-    ("z_m", "Stage Z", "µm", 1e6),
-    ("alpha_deg", "Stage \u03b1 (tilt)", "°", 1),
-    ("beta_deg", "Stage β (tilt)", "°", 1),
-]
-
-
-#: How the extraction's signal kinds read to a microscopist.
-KIND_LABELS = {
-    "image": "image",
-    "image_stack": "image stack",
-    "spectrum": "spectrum",
-    "spectrum_image": "spectrum image",
-    "line_scan": "line scan",
-    "diffraction": "diffraction",
-    "4d_stem": "4D-STEM",
-    "complex": "complex (FFT)",
-    "other": "other",
-}
+#: The unit a dimensionless quantity (a magnification) is shown with.
+DIMENSIONLESS = "dimensionless"
 
 
 def kind_label(kind: Any) -> str:
-    """The readable name of a signal kind; an unknown kind is shown as it is."""
+    """The readable name of a signal kind (``4d_stem`` → ``4D-STEM``); unknown kinds as they
+    are."""
     if kind in (None, ""):
         return ""
-    return KIND_LABELS.get(str(kind), str(kind).replace("_", " "))
+    return field_spec("kind").choice_label(str(kind)).replace("_", " ")
 
 
-def _scaled(value: Any, factor: float) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool) and factor != 1:
-        return value * factor
-    return value
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
 
 
-def summary_rows(metadata: dict[str, Any]) -> list[dict[str, Any]]:
-    """The normalized summary as ``{label, value, unit, key}`` rows; empty values left out."""
-    rows: list[dict[str, Any]] = []
-    for key, label, unit, factor in SUMMARY_FIELDS:
-        value = metadata.get(key)
-        if value in (None, "", [], {}):
+def _cell(spec: FieldSpec, value: Any, unit: str | None = None) -> tuple[str, str]:
+    """``(value, unit)`` of one field as text, the unit apart (``unit`` forces it)."""
+    if spec.key == "acquired_at":
+        return _local_time(value)
+    if spec.kind is FieldKind.QUANTITY and isinstance(value, int | float):
+        number, shown = format_quantity(spec, float(value), unit)
+        return number, "" if shown == DIMENSIONLESS else shown
+    return schema_format_value(spec, value), ""
+
+
+def summary_rows(
+    metadata: Mapping[str, Any], fields: Sequence[FieldSpec] = FILE_FIELDS
+) -> list[dict[str, Any]]:
+    """The normalized metadata as ``{key, label, value, unit}`` rows in reading order; fields
+    the schema keeps out of the table (warnings, extras) and unknown values left out."""
+    rows = []
+    for spec in fields:
+        value = metadata.get(spec.key)
+        if not spec.in_table or _empty(value):
             continue
-        if key == "pixel_size" and isinstance(value, dict):
-            unit = str(value.get("unit") or "")
-            value = value.get("value")
-            if value is None:
-                continue
-        if key == "acquired_at":
-            value, unit = _local_time(value)
-        if key == "kind":
-            value = kind_label(value)
-        rows.append({"key": key, "label": label, "value": _scaled(value, factor), "unit": unit})
-    stage = metadata.get("stage") or {}
-    if isinstance(stage, dict):
-        for key, label, unit, factor in STAGE_FIELDS:
-            value = stage.get(key)
-            if value is not None:
-                rows.append(
-                    {"key": f"stage.{key}", "label": label, "value": _scaled(value, factor),
-                     "unit": unit}
-                )  # fmt: skip
+        text, unit = _cell(spec, value)
+        if text:
+            rows.append({"key": spec.key, "label": spec.label, "value": text, "unit": unit})
     return rows
 
 
@@ -187,8 +153,26 @@ def _row(section: str, label: str, va: Any, vb: Any, unit: str = "") -> dict[str
     }
 
 
-def _summary_by_key(metadata: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {row["key"]: row for row in summary_rows(metadata or {})}
+def _summary_diff(a: Mapping[str, Any], b: Mapping[str, Any], include_equal: bool) -> list[Any]:
+    """The schema's fields of two files side by side; a quantity in ONE unit for both."""
+    rows = []
+    for spec in FILE_FIELDS:
+        va, vb = a.get(spec.key), b.get(spec.key)
+        if not spec.in_table or (_empty(va) and _empty(vb)):
+            continue
+        unit = None
+        if spec.kind is FieldKind.QUANTITY:
+            known = va if isinstance(va, int | float) else vb
+            unit = (
+                format_quantity(spec, float(known))[1] if isinstance(known, int | float) else None
+            )
+        ta, ua = _cell(spec, va, unit) if not _empty(va) else (_MISSING, "")
+        tb, ub = _cell(spec, vb, unit) if not _empty(vb) else (_MISSING, "")
+        row = _row("Summary", spec.label, ta, tb)
+        row["unit_a"], row["unit_b"] = ua, ub
+        if include_equal or not row["equal"] or ua != ub:
+            rows.append(row)
+    return rows
 
 
 def diff_rows(
@@ -200,19 +184,7 @@ def diff_rows(
     ``vendor``: the vendor trees of the first signal, flattened to paths (at most
     MAX_VENDOR_ROWS rows; ``vendor_more`` counts the rest).
     """
-    left, right = _summary_by_key(a.metadata), _summary_by_key(b.metadata)
-    summary = []
-    for key in list(left) + [k for k in right if k not in left]:
-        ra, rb = left.get(key), right.get(key)
-        row = _row(
-            "Summary",
-            (ra or rb or {}).get("label", key),
-            ra["value"] if ra else _MISSING,
-            rb["value"] if rb else _MISSING,
-        )
-        row["unit_a"], row["unit_b"] = (ra or {}).get("unit", ""), (rb or {}).get("unit", "")
-        if include_equal or not row["equal"] or row["unit_a"] != row["unit_b"]:
-            summary.append(row)
+    summary = _summary_diff(a.metadata or {}, b.metadata or {}, include_equal)
     a_trees = (a.original_metadata or {}).get("signals") or [{}]
     b_trees = (b.original_metadata or {}).get("signals") or [{}]
     fa, fb = _flat(a_trees[0]), _flat(b_trees[0])

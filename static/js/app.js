@@ -201,7 +201,9 @@
       });
   }
   function draw(holder, readout, data) {
-    const xs = data.x, ys = data.y;
+    // Values are computed at extraction time; a value that was not finite is null.
+    const xs = data.x, ys = data.y.map((v) => (v === null ? 0 : v));
+    const xLabel = data.x_unit ? `${data.x_label} (${data.x_unit})` : data.x_label;
     let x0 = xs[0], x1 = xs[xs.length - 1];
     const full = [x0, x1];
     const W = Math.max(320, Math.round(holder.clientWidth || 900)), H = 360;
@@ -244,7 +246,7 @@
       });
       el("path", { d: `M${m.l},${m.t}V${m.t + ph}H${m.l + pw}` }, axis);
       const xl = el("text", { x: m.l + pw / 2, y: H - 6, "text-anchor": "middle" }, axis);
-      xl.textContent = data.x_label;
+      xl.textContent = xLabel;
       const yl = el("text", { x: 14, y: m.t + ph / 2, "text-anchor": "middle", transform: `rotate(-90 14 ${m.t + ph / 2})` }, axis);
       yl.textContent = data.y_label;
       const d = inRange.map((i, k) => `${k ? "L" : "M"}${sx(xs[i]).toFixed(1)},${sy(ys[i]).toFixed(1)}`).join("");
@@ -266,7 +268,7 @@
       const i = nearest(p.x);
       cursor.setAttribute("x1", sx(xs[i])); cursor.setAttribute("x2", sx(xs[i]));
       cursor.setAttribute("visibility", "visible");
-      readout.textContent = `${data.x_label}: ${fmt(xs[i])} · ${data.y_label}: ${fmt(ys[i])}`;
+      readout.textContent = `${xLabel}: ${fmt(xs[i])} · ${data.y_label}: ${fmt(ys[i])}`;
       if (start) {
         const a = Math.min(start.px, p.px), b = Math.max(start.px, p.px);
         band.setAttribute("x", a); band.setAttribute("width", b - a); band.setAttribute("visibility", "visible");
@@ -285,7 +287,8 @@
     });
     hit.addEventListener("dblclick", () => { [x0, x1] = full; render(); });
     render();
-    readout.textContent = `${data.points} points${data.title ? " · " + data.title : ""}. Drag across the plot to zoom into a range, double-click to reset.`;
+    const summed = data.summed ? ", summed over every position" : "";
+    readout.textContent = `${data.points} points${summed}. Drag across the plot to zoom into a range, double-click to reset.`;
   }
 
   function init(scope) {

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
+from extraction import extract
 from tests.browser.conftest import sign_in
 from tests.factories import CommentFactory, InstrumentFactory
 from tests.web.conftest import done_file, summary
@@ -15,18 +18,22 @@ from tests.web.conftest import done_file, summary
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_pages_render_and_enhance(page, screenshot, personas, samples) -> None:
+def test_pages_render_and_enhance(page, screenshot, personas, samples, tmp_path) -> None:
     instrument = InstrumentFactory(name="JEOL ARM200F", match_patterns=["ARM200F"])
     files = [
         done_file(personas.dataset, original_name=f"lattice_{i:02d}.dm3", instrument=instrument)
         for i in range(3)
     ]
+    # The plot's values as extraction computes them for a real EMSA file.
+    extracted = extract(samples / "msa" / "example1.msa", previews_dir=tmp_path)
+    values = json.loads(Path(extracted.signals[0].previews["spectrum"]).read_text())
     spectrum = done_file(
         personas.dataset,
         original_name="spectrum.msa",
         stored_file=ContentFile((samples / "msa" / "example1.msa").read_bytes(), name="s.msa"),
         metadata=summary(kind="spectrum", technique="EDS", magnification=None),
         format_label="msa/msa",
+        spectrum=values,
     )
     CommentFactory(dataset=personas.dataset, author=personas.viewer, body="Nice **fringes**.")
     sign_in(page, personas.manager.username)

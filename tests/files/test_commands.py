@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from extraction import EXTRACTOR_VERSION
 from lims.datasets.models import Dataset
 from lims.files.ingest.folders import FolderWatcher
 from lims.files.models import CompanionFile, InstrumentFile, RunStatus
@@ -170,7 +171,9 @@ def test_import_folder_watch_ingests_finished_files(samples, project, tmp_path):
 def test_reextract_outdated_and_selectors(samples, project):
     run(str(samples / "msa"), "--project", "facility", "--dataset", "spectra")
     dataset = Dataset.objects.get(title="spectra")
-    InstrumentFile.objects.filter(dataset=dataset).update(status="done", extractor_version="1.0.0")
+    InstrumentFile.objects.filter(dataset=dataset).update(
+        status="done", extractor_version=EXTRACTOR_VERSION
+    )
     old = dataset.files.first()
     InstrumentFile.objects.filter(pk=old.pk).update(extractor_version="0.1.0")
     out = io.StringIO()

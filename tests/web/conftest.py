@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from extraction import FileSummary
 from lims.files.models import ExtractionStatus, RunStatus
 from tests.factories import ExtractionRunFactory, InstrumentFileFactory, SignalPreviewFactory
 
@@ -19,31 +21,35 @@ PNG = bytes.fromhex(
 )
 
 
-def summary(**extra: Any) -> dict[str, Any]:
-    """A normalized metadata summary like the extraction library writes."""
-    record = {
-        "acquired_at": "2015-05-17T17:00:16",
-        "microscope": "JEM-ARM200F",
-        "vendor": "JEOL",
-        "technique": "TEM",
-        "imaging_mode": "imaging",
-        "kind": "image",
-        "beam_energy_keV": 200.0,
-        "magnification": 200000.0,
-        "camera_length_mm": 15.0,
-        "pixel_size": {"value": 0.05998, "unit": "µm"},
-        "exposure_s": 0.03,
-        "dwell_time_s": None,
-        "detector": "Orius",
-        "operator": "",
-        "specimen": "graphene",
-        "stage": {"x_m": 1.5e-6, "y_m": -2e-6, "z_m": 0.0, "alpha_deg": 12.0, "beta_deg": 0.0},
-        "warnings": [],
-        "si": {},
-        "signals_count": 1,
-    }
-    record.update(extra)
-    return record
+def summary(**fields: Any) -> dict[str, Any]:
+    """A normalized metadata summary as the extraction library writes it (the typed schema's
+    keys, SI values); ``fields`` override or add schema fields."""
+    record = FileSummary(
+        microscope="JEM-ARM200F",
+        vendor="JEOL",
+        technique="TEM",
+        imaging_mode="imaging",
+        kind="image",
+        beam_energy=200_000.0,  # eV
+        magnification=200_000.0,
+        camera_length=0.015,  # m
+        pixel_size=5.998e-8,  # m
+        exposure_time=0.03,  # s
+        detector="Orius",
+        specimen="graphene",
+        stage_x=1.5e-6,
+        stage_y=-2e-6,
+        stage_z=0.0,
+        stage_alpha=12.0,
+        stage_beta=0.0,
+        signal_count=1,
+    )
+    record.set_acquired_at(dt.datetime(2015, 5, 17, 17, 0, 16))
+    data = record.to_dict()
+    unknown = set(fields) - set(data)
+    assert not unknown, f"not fields of the schema: {unknown}"
+    data.update(fields)
+    return data
 
 
 def vendor_tree(**extra: Any) -> dict[str, Any]:
@@ -66,8 +72,27 @@ def vendor_tree(**extra: Any) -> dict[str, Any]:
     return tree
 
 
-def done_file(dataset: Any = None, *, with_previews: bool = True, **kwargs: Any) -> Any:
-    """An instrument file as it stands after a successful extraction."""
+#: A spectrum as extraction stores it for the browser's plot (see extraction.spectrum).
+SPECTRUM = {
+    "x": [0.0, 10.0, 20.0, 30.0],
+    "y": [5, 120, 40, None],
+    "x_label": "Energy",
+    "x_unit": "eV",
+    "y_label": "Counts",
+    "points": 4,
+    "summed": False,
+}
+
+
+def done_file(
+    dataset: Any = None,
+    *,
+    with_previews: bool = True,
+    spectrum: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """An instrument file as it stands after a successful extraction (with a stored spectrum
+    for its signal when ``spectrum`` is given)."""
     metadata = kwargs.pop("metadata", summary())
     tree = kwargs.pop("tree", vendor_tree())
     signal = {
@@ -99,7 +124,13 @@ def done_file(dataset: Any = None, *, with_previews: bool = True, **kwargs: Any)
         file.preview.save("preview.png", ContentFile(PNG), save=False)
         file.thumbnail.save("thumb.png", ContentFile(PNG), save=False)
         file.save(update_fields=["preview", "thumbnail"])
-        SignalPreviewFactory(file=file, signal_index=0, title="HAADF", kind="image")
+        SignalPreviewFactory(
+            file=file,
+            signal_index=0,
+            title="HAADF",
+            kind=metadata.get("kind") or "image",
+            spectrum=ContentFile(json.dumps(spectrum), name="s.spectrum.json") if spectrum else "",
+        )
     now = timezone.now()
     ExtractionRunFactory(
         file=file,

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 
+from lims.files.ingest.services import file_ingest
 from lims.files.models import ExtractionStatus
+from lims.files.runs.execute import extraction_run_execute
+from lims.files.runs.services import extraction_queue
 from tests.factories import CompanionFileFactory, InstrumentFileFactory
-from tests.web.conftest import done_file, summary, vendor_tree
+from tests.web.conftest import SPECTRUM, done_file, summary, vendor_tree
 
 pytestmark = pytest.mark.django_db
+
+
+def streamed_json(response) -> object:
+    return json.loads(b"".join(response.streaming_content))
+
+
+def row(label: str, value: str, unit: str) -> str:
+    """One row of the file page's metadata table, as rendered."""
+    indent = "\n" + " " * 12
+    return (
+        f'<th scope="row">{label}</th>{indent}<td class="tnum">{value}</td>'
+        f'{indent}<td class="unit">{unit}</td>'
+    )
 
 
 def test_file_page_shows_preview_metadata_tree_and_runs(client, personas) -> None:
@@ -20,8 +38,11 @@ def test_file_page_shows_preview_metadata_tree_and_runs(client, personas) -> Non
         reverse("files:preview", args=[file.uid]) in html
     )
     assert "/media/" not in html  # images only through the permission-checked views
-    assert "Beam energy" in html and "keV" in html and "200" in html
-    assert "Stage X" in html and "1.5" in html and "µm" in html  # metres shown as µm
+    # SI values shown in the units a microscopist reads, from the schema.
+    assert row("Beam energy", "200", "keV") in html
+    assert row("Stage X", "1.5", "µm") in html  # stored in metres
+    assert row("Exposure time", "30", "ms") in html
+    assert row("Magnification", "200\u202f000", "\u00d7") in html
     assert "Microscope Info" in html and "Indicated Magnification" in html
     assert "Extracted by <strong>lims-extraction</strong> 1.0.0" in html
     assert 'href="#runs"' in html and "2.00 s" in html
@@ -54,31 +75,41 @@ def test_vendor_tree_escapes_keys_and_values(client, personas) -> None:
 
 
 def test_spectrum_file_gets_an_interactive_plot(client, personas) -> None:
-    file = done_file(personas.dataset, metadata=summary(kind="spectrum"))
-    file.signals[0]["signal_shape"] = [2048]
-    file.save()
+    file = done_file(personas.dataset, metadata=summary(kind="spectrum"), spectrum=SPECTRUM)
+    image = done_file(personas.dataset, original_name="image.dm3")
     client.force_login(personas.viewer)
     html = client.get(file.get_absolute_url()).content.decode()
     assert reverse("files:spectrum", args=[file.uid, 0]) in html
-
-
-def test_spectrum_data_from_a_real_msa_file(client, personas, samples) -> None:
-    from django.core.files.base import ContentFile
-
-    data = (samples / "msa" / "example1.msa").read_bytes()
-    file = done_file(
-        personas.dataset,
-        original_name="example1.msa",
-        stored_file=ContentFile(data, name="example1.msa"),
-        metadata=summary(kind="spectrum"),
-    )
-    client.force_login(personas.viewer)
     response = client.get(reverse("files:spectrum", args=[file.uid, 0]))
+    assert response.status_code == 200 and streamed_json(response) == SPECTRUM
+    assert "private" in response["Cache-Control"]
+    assert client.get(reverse("files:spectrum", args=[image.uid, 0])).status_code == 404
+    assert client.get(reverse("files:spectrum", args=[file.uid, 1])).status_code == 404
+    client.force_login(personas.outsider)
+    assert client.get(reverse("files:spectrum", args=[file.uid, 0])).status_code == 404
+
+
+def test_spectrum_data_of_a_real_msa_file_comes_from_its_extraction(
+    client, personas, samples
+) -> None:
+    """The plot's values are computed when the file is extracted, never in the request."""
+    instrument_file = file_ingest(
+        dataset=personas.dataset,
+        upload=samples / "msa" / "example1.msa",
+        user=personas.contributor,
+        queue_extraction=False,
+    ).file
+    run = extraction_queue(file=instrument_file)
+    assert extraction_run_execute(run_id=run.pk) == "done"
+    # Nothing on the page reads the original: its bytes may even be gone.
+    instrument_file.refresh_from_db()
+    instrument_file.stored_file.storage.delete(instrument_file.stored_file.name)
+    client.force_login(personas.viewer)
+    response = client.get(reverse("files:spectrum", args=[instrument_file.uid, 0]))
     assert response.status_code == 200
-    body = response.json()
+    body = streamed_json(response)
     assert len(body["x"]) == len(body["y"]) == body["points"] <= 4096
-    assert body["points"] > 10 and "eV" in body["x_label"]
-    assert client.get(reverse("files:spectrum", args=[file.uid, 5])).status_code == 404
+    assert body["points"] > 10 and body["x_unit"] == "eV" and body["summed"] is False
 
 
 def test_status_fragment_polls_until_done(client, personas) -> None:
@@ -99,7 +130,7 @@ def test_compare_shows_differences(client, personas) -> None:
     b = done_file(
         personas.dataset,
         original_name="b.dm3",
-        metadata=summary(beam_energy_keV=300.0),
+        metadata=summary(beam_energy=300_000.0),
         tree=vendor_tree(Extra={"Only": "in b"}),
     )
     client.force_login(personas.viewer)

@@ -1,4 +1,9 @@
-"""Writing an extraction result into a file's fields, previews and its run."""
+"""Writing an extraction result into a file's fields, previews and its run.
+
+``InstrumentFile.metadata`` is the result's summary exactly as the typed schema writes it
+(:class:`extraction.FileSummary`: SI values, keys without units), so every reader of the JSONB
+(pages, API, search) reads the one definition.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from typing import Any
 from django.core.files import File
 from django.utils import timezone
 
+from extraction import FileSummary
+from extraction.spectrum import SUFFIX as SPECTRUM_SUFFIX
 from lims.core.storage import delete_stored_after_commit
 from lims.files.models import (
     ExtractionRun,
@@ -37,16 +44,12 @@ def _clean_json(value: Any) -> Any:
     return value
 
 
-def _parse_datetime(value: Any) -> dt.datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """The acquisition time for the indexed column: a wall-clock time whose zone the file did
+    not say is taken as the facility's (``TIME_ZONE``)."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
 
 
 def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, Any]) -> None:
@@ -58,10 +61,12 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
     file_status, run_status = _RESULT_STATUS.get(
         result.get("status", "failed"), _RESULT_STATUS["failed"]
     )
-    summary = result.get("summary") or {}
+    summary = FileSummary.from_dict(result.get("summary") or {})
     signals = result.get("signals") or []
     old_images = [instrument_file.preview, instrument_file.thumbnail]
-    old_images += [f for p in instrument_file.previews.all() for f in (p.image, p.thumbnail)]
+    old_images += [
+        f for p in instrument_file.previews.all() for f in (p.image, p.thumbnail, p.spectrum)
+    ]
     old_names = {(f.storage, f.name) for f in old_images if f}
 
     instrument_file.status = file_status
@@ -69,26 +74,29 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
     instrument_file.reader = (result.get("reader") or "")[:100]
     instrument_file.format_label = (result.get("format") or "")[:100]
     instrument_file.extractor_version = result.get("extractor_version") or ""
-    instrument_file.metadata = _clean_json({**summary, "signals_count": len(signals)})
-    heavy = {"original_metadata", "hyperspy_metadata", "previews"}
+    instrument_file.metadata = _clean_json(result.get("summary") or {})
+    heavy = {"original_metadata", "previews"}
     instrument_file.signals = _clean_json(
         [{k: v for k, v in s.items() if k not in heavy} for s in signals]
     )
     instrument_file.original_metadata = _clean_json(
         {"signals": [s.get("original_metadata") for s in signals]} if signals else {}
     )
-    instrument_file.acquired_at = _parse_datetime(summary.get("acquired_at"))
-    instrument_file.instrument = instrument_for_microscope(summary.get("microscope"))
+    instrument_file.acquired_at = _aware(summary.acquired_at)
+    instrument_file.instrument = instrument_for_microscope(summary.microscope)
     instrument_file.preview = instrument_file.thumbnail = None
 
     instrument_file.previews.all().delete()
-    primary_index = summary.get("primary_signal")
+    primary_index = summary.primary_signal
     for position, signal in enumerate(signals):
         index = signal.get("index", position)
-        pngs = signal.get("previews") or {}
-        image = _stored_png(instrument_file, pngs.get("preview"), f"signal-{index}.png")
-        thumbnail = _stored_png(
-            instrument_file, pngs.get("thumbnail"), f"signal-{index}-thumbnail.png"
+        rendered = signal.get("previews") or {}
+        image = _stored(instrument_file, rendered.get("preview"), f"signal-{index}.png")
+        thumbnail = _stored(
+            instrument_file, rendered.get("thumbnail"), f"signal-{index}-thumbnail.png"
+        )
+        spectrum = _stored(
+            instrument_file, rendered.get("spectrum"), f"signal-{index}{SPECTRUM_SUFFIX}"
         )
         SignalPreview.objects.create(
             file=instrument_file,
@@ -97,6 +105,7 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
             kind=(signal.get("kind") or "")[:40],
             image=image or "",
             thumbnail=thumbnail or "",
+            spectrum=spectrum or "",
         )
         is_primary = index == primary_index or (primary_index is None and position == 0)
         if is_primary:  # the file's own preview is its primary signal's (same stored PNGs)
@@ -114,8 +123,9 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
     delete_stored_after_commit(old_names)
 
 
-def _stored_png(instrument_file: InstrumentFile, path: str | None, name: str) -> str | None:
-    """Save a rendered PNG through the storage API (not by path); returns its stored name."""
+def _stored(instrument_file: InstrumentFile, path: str | None, name: str) -> str | None:
+    """Save a rendered preview (PNG, spectrum JSON) through the storage API (not by path);
+    returns its stored name."""
     if not path or not Path(path).is_file():
         return None
     storage = instrument_file.preview.storage

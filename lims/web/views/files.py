@@ -11,17 +11,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_POST, require_safe
 
 from lims.comments.forms import CommentForm
 from lims.core.permissions import Action, can
 from lims.files.models import ExtractionStatus, InstrumentFile, SignalPreview
 from lims.files.runs.services import file_reextract as file_reextract_service
-from lims.files.spectra import read_spectrum
+from lims.web.auth import api_authenticated
 from lims.web.display import diff_rows, extraction_heading, summary_rows
 from lims.web.templatetags.lims_files import preview_url, signal_preview_url
 
@@ -70,9 +70,7 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     tree = trees[index] if index < len(trees) else (trees[0] if trees else None)
     selected_preview = next((p for p in previews if p.signal_index == index), None)
     metadata = (signal or {}).get("metadata") or file.metadata or {}
-    is_spectrum = bool(
-        signal and (signal.get("kind") == "spectrum" or len(signal.get("signal_shape") or []) == 1)
-    )
+    is_spectrum = bool(selected_preview is not None and selected_preview.spectrum)
     siblings = _compare_choices(file)
     context = {
         "file": file,
@@ -163,21 +161,21 @@ def file_reextract(request: HttpRequest, uid: Any) -> HttpResponse:
 
 # --- Spectrum data for the interactive plot ---------------------------------------------------
 
-MAX_POINTS = 4096
 
-
-def file_spectrum(request: HttpRequest, uid: Any, index: int) -> JsonResponse:
-    """``{x: [...], y: [...], x_label, y_label}`` of one spectrum signal, for the plot."""
-    file = _file_or_404(request, uid)
-    signals = file.signals or []
-    if not 0 <= index < len(signals):
-        raise Http404("No such signal.")
-    key = f"lims:spectrum:{file.sha256}:{index}:{MAX_POINTS}"
-    data = cache.get(key)
-    if data is None:
-        try:
-            data = read_spectrum(file, index, max_points=MAX_POINTS)
-        except (OSError, ValueError, LookupError) as error:
-            return JsonResponse({"error": f"Cannot read the spectrum: {error}"}, status=422)
-        cache.set(key, data, 3600)
-    return JsonResponse(data)
+@require_safe
+@api_authenticated
+def file_spectrum(request: HttpRequest, uid: Any, index: int) -> HttpResponse:
+    """``{x: [...], y: [...], x_label, x_unit, y_label, points, summed}`` of one spectrum
+    signal, for the plot: computed at extraction time and stored with the previews, so no
+    request ever reads the original file."""
+    file = _file_or_404(request, uid, light=True)
+    preview = get_object_or_404(file.previews, signal_index=index)
+    if not preview.spectrum:
+        raise Http404("This signal has no spectrum.")
+    try:
+        handle = preview.spectrum.storage.open(preview.spectrum.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("The spectrum is missing from storage.") from exc
+    response = FileResponse(handle, content_type="application/json")
+    patch_cache_control(response, private=True, max_age=300)
+    return response

@@ -89,7 +89,7 @@ def test_every_shared_sample_ends_done_with_metadata_and_previews(
         candidates = by_name[primary.name]
         instrument_file = next(f for f in candidates if f.sha256 == entry["sha256"])
         # Metadata and previews are there, and the run says so.
-        assert instrument_file.metadata["signals_count"] == len(entry["signals"]), relative
+        assert instrument_file.metadata["signal_count"] == len(entry["signals"]), relative
         assert len(instrument_file.signals) == len(entry["signals"])
         assert "original_metadata" not in instrument_file.signals[0]
         assert len(instrument_file.original_metadata["signals"]) == len(entry["signals"])
@@ -114,7 +114,7 @@ def test_every_shared_sample_ends_done_with_metadata_and_previews(
         "16x16_STEM_BF_DF_acquire_1.ser",
         "16x16_STEM_BF_DF_acquire_2.ser",
     ]
-    assert emi.metadata["signals_count"] == 2
+    assert emi.metadata["signal_count"] == 2
 
     # Previews and originals download through the permission-checked URLs.
     some = files[0]

@@ -52,4 +52,4 @@ def test_a_worker_killed_mid_task_loses_no_work(worker_manager, worker_media, sl
     assert run.status == RunStatus.DONE
     assert run.attempts == 2  # the same run, done by the second worker
     instrument_file.refresh_from_db()
-    assert instrument_file.metadata["signals_count"] == 1 and instrument_file.thumbnail
+    assert instrument_file.metadata["signal_count"] == 1 and instrument_file.thumbnail
