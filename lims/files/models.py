@@ -9,7 +9,13 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from lims.core.permissions import dataset_filter, project_edit_filter
+from lims.core.permissions import (
+    dataset_live,
+    file_filter,
+    file_live,
+    project_edit_filter,
+    project_manage_filter,
+)
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
@@ -42,11 +48,23 @@ def _preview_upload_to(instance: models.Model, filename: str) -> str:
 class InstrumentFileQuerySet(models.QuerySet["InstrumentFile"]):
     def visible_to(self, user: AnyUser | None) -> InstrumentFileQuerySet:
         """The files ``user`` may see: those of the datasets they may see."""
-        return self.filter(dataset_filter(user, prefix="dataset__"))
+        return self.filter(file_filter(user))
 
     def editable_by(self, user: AnyUser | None) -> InstrumentFileQuerySet:
         """The files ``user`` may change (contributor or more in the project)."""
-        return self.filter(project_edit_filter(user, prefix="dataset__project__"))
+        return self.filter(file_live() & project_edit_filter(user, prefix="dataset__project__"))
+
+    def live(self) -> InstrumentFileQuerySet:
+        """The files that are not in the trash, nor is their dataset or project."""
+        return self.filter(file_live())
+
+    def in_trash(self) -> InstrumentFileQuerySet:
+        """The files in the trash themselves, in datasets that are not."""
+        return self.filter(deleted_at__isnull=False).filter(dataset_live("dataset__"))
+
+    def managed_by(self, user: AnyUser | None) -> InstrumentFileQuerySet:
+        """The files of the projects ``user`` manages (what they may restore)."""
+        return self.filter(project_manage_filter(user, prefix="dataset__project__"))
 
 
 class InstrumentFile(models.Model):
@@ -97,6 +115,14 @@ class InstrumentFile(models.Model):
     )
     preview = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
     thumbnail = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = InstrumentFileQuerySet.as_manager()
 
