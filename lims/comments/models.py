@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from lims.core.permissions import dataset_filter
+from lims.core.permissions import dataset_filter, file_filter
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
@@ -16,10 +16,11 @@ if TYPE_CHECKING:
 
 class CommentQuerySet(models.QuerySet["Comment"]):
     def visible_to(self, user: AnyUser | None) -> CommentQuerySet:
-        """The comments ``user`` may read: those on datasets and files they may see."""
+        """The comments ``user`` may read: those on datasets and files they may see (share
+        links show data, not the conversation: they admit to no comment)."""
         return self.filter(
-            dataset_filter(user, prefix="dataset__")
-            | dataset_filter(user, prefix="file__dataset__")
+            dataset_filter(user, prefix="dataset__", shared=False)
+            | file_filter(user, prefix="file__", shared=False)
         )
 
 

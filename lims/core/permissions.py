@@ -298,6 +298,27 @@ def role_in(user: AnyUser | None, project: Any) -> str | None:
     return cache[project.pk]
 
 
+def roles_by_project(user: AnyUser | None) -> dict[int, str]:
+    """``{project id: role}`` of every project ``user`` is a member of, in person or through a
+    group (the highest role where both), in one query."""
+    if not _is_signed_in(user):
+        return {}
+    assert user is not None
+    direct = apps.get_model("projects", "Membership").objects.filter(user_id=user.pk)
+    via_group = apps.get_model("projects", "GroupMembership").objects.filter(
+        group__members__id=user.pk
+    )
+    roles: dict[int, str] = {}
+    for project_id, role in (
+        direct.order_by()
+        .values_list("project_id", "role")
+        .union(via_group.order_by().values_list("project_id", "role"))
+    ):
+        if project_id not in roles or ROLE_RANK[Role(role)] > ROLE_RANK[Role(roles[project_id])]:
+            roles[project_id] = role
+    return roles
+
+
 def forget_roles(user: AnyUser | None) -> None:
     """Drop the per-request role cache (after membership changes)."""
     if user is not None:
@@ -342,6 +363,13 @@ def _is_shared(user: AnyUser | None, obj: Any) -> bool:
     if label == "files.instrumentfile":
         return obj.dataset_id in grant.dataset_ids
     return False
+
+
+def only_shared(user: AnyUser | None, obj: Any) -> bool:
+    """Is ``user`` admitted to ``obj`` (a dataset or file) by a share link alone?"""
+    if not _is_shared(user, obj) or is_facility_manager(user):
+        return False
+    return not _sees(user, obj, role_in(user, project_of(obj)))
 
 
 def _sees(user: AnyUser | None, obj: Any, role: str | None) -> bool:

@@ -13,7 +13,7 @@ from django.urls import reverse_lazy
 from rest_framework.authtoken.models import Token
 
 from lims.accounts.services import api_token_regenerate, api_token_revoke
-from lims.projects.models import Membership
+from lims.web.views.home import my_projects
 
 
 class LoginView(auth_views.LoginView):
@@ -48,9 +48,4 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 def _account_context(user: Any, token: Token | None, show_key: bool) -> dict[str, Any]:
-    memberships = Membership.objects.filter(user_id=user.pk).select_related("project")
-    return {
-        "token": token,
-        "show_key": show_key,
-        "memberships": memberships.order_by("project__name"),
-    }
+    return {"token": token, "show_key": show_key, "memberships": my_projects(user)}

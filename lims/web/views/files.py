@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -18,11 +19,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from lims.comments.forms import CommentForm
-from lims.core.permissions import Action, can
+from lims.comments.models import Comment
+from lims.core.permissions import Action, can, only_shared
 from lims.files.models import ExtractionStatus, InstrumentFile, SignalPreview
 from lims.files.runs.services import file_reextract as file_reextract_service
 from lims.files.spectra import read_spectrum
+from lims.files.trash.services import file_trash
 from lims.web.display import diff_rows, extraction_heading, summary_rows
+from lims.web.sharing import share_links_admitted
 from lims.web.templatetags.lims_files import preview_url, signal_preview_url
 
 IN_PROGRESS = (ExtractionStatus.PENDING, ExtractionStatus.RUNNING)
@@ -50,13 +54,14 @@ def _signal_index(request: HttpRequest, file: InstrumentFile) -> int:
 def _compare_choices(file: InstrumentFile) -> QuerySet[InstrumentFile]:
     """The other files of the dataset offered in "compare with…" (same dataset: same access)."""
     return (
-        InstrumentFile.objects.filter(dataset_id=file.dataset_id)
+        InstrumentFile.objects.filter(dataset_id=file.dataset_id, deleted_at__isnull=True)
         .exclude(pk=file.pk)
         .only("uid", "original_name")
         .order_by("original_name")[:COMPARE_CHOICES]
     )
 
 
+@share_links_admitted
 def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     """Everything about one file, in a bounded number of queries whatever its size."""
     file = _file_or_404(request, uid)
@@ -93,10 +98,13 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         "is_spectrum": is_spectrum,
         "in_progress": file.status in IN_PROGRESS,
         "siblings": siblings,
-        "comments": file.comments.select_related("author"),
+        "comments": Comment.objects.visible_to(request.user)
+        .filter(file=file)
+        .select_related("author"),
         "comment_form": CommentForm(),
         "can_comment": can(request.user, Action.COMMENT, file),
         "can_manage": can(request.user, Action.MANAGE, file),
+        "through_share_link": only_shared(request.user, file),
     }
     return render(request, "files/detail.html", context)
 
@@ -108,6 +116,7 @@ def _preview_src(file: InstrumentFile, selected: SignalPreview | None) -> str:
     return preview_url(file)
 
 
+@share_links_admitted
 def file_status(request: HttpRequest, uid: Any) -> HttpResponse:
     """The status badge as an htmx fragment; it keeps polling itself only while in progress.
 
@@ -124,6 +133,7 @@ def file_status(request: HttpRequest, uid: Any) -> HttpResponse:
     return response
 
 
+@share_links_admitted
 def file_compare(request: HttpRequest, uid: Any) -> HttpResponse:
     """The differences between this file's metadata and another's (``?with=<uid>``)."""
     file = _file_or_404(request, uid)
@@ -161,11 +171,26 @@ def file_reextract(request: HttpRequest, uid: Any) -> HttpResponse:
     return redirect(file)
 
 
+@login_required
+@require_POST
+def file_delete(request: HttpRequest, uid: Any) -> HttpResponse:
+    """The project's managers move a file to the trash."""
+    file = _file_or_404(request, uid, light=True)
+    file_trash(file=file, user=request.user)
+    messages.success(
+        request,
+        f"“{file.original_name}” moved to the trash; it can be restored from there "
+        f"for {settings.LIMS_TRASH_RETENTION_DAYS} days.",
+    )
+    return redirect(file.dataset)
+
+
 # --- Spectrum data for the interactive plot ---------------------------------------------------
 
 MAX_POINTS = 4096
 
 
+@share_links_admitted
 def file_spectrum(request: HttpRequest, uid: Any, index: int) -> JsonResponse:
     """``{x: [...], y: [...], x_label, y_label}`` of one spectrum signal, for the plot."""
     file = _file_or_404(request, uid)

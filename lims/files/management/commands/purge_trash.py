@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from lims.files.trash.services import trash_purge
@@ -26,7 +25,7 @@ class Command(BaseCommand):
             "--days",
             type=int,
             default=None,
-            help=f"In the trash at least this many days (default {settings.LIMS_TRASH_RETENTION_DAYS}).",
+            help="In the trash at least this many days (default: LIMS_TRASH_RETENTION_DAYS).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
