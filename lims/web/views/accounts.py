@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,15 @@ from lims.web.views.home import my_projects
 
 
 class LoginView(auth_views.LoginView):
+    """The sign-in page: a password, or single sign-on when it is configured."""
+
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = settings.OIDC_ENABLED
+        context["oidc_provider_name"] = settings.OIDC_PROVIDER_NAME
+        return context
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -77,6 +77,9 @@ def _audit(
         return response
     pagination = paginate(request, filterset.qs, 100)
     ids = {e.project_id for e in pagination["page_obj"] if e.project_id is not None}
+    names = dict(Project.objects.filter(pk__in=ids).values_list("pk", "name"))
+    for event in pagination["page_obj"]:
+        event.project_name = names.get(event.project_id, "")  # type: ignore[attr-defined]
     params = request.GET.copy()
     params.pop("page", None)
     params["format"] = "csv"
@@ -84,7 +87,6 @@ def _audit(
         {
             "filters": filterset.form,
             "actions": AuditAction.choices,
-            "projects_by_id": Project.objects.in_bulk(ids),
             "csv_query": params.urlencode(),
             **pagination,
         }
