@@ -18,10 +18,13 @@ class CommentQuerySet(models.QuerySet["Comment"]):
     def visible_to(self, user: AnyUser | None) -> CommentQuerySet:
         """The comments ``user`` may read: those on datasets and files they may see (share
         links show data, not the conversation: they admit to no comment)."""
-        return self.filter(
-            dataset_filter(user, prefix="dataset__", shared=False)
-            | file_filter(user, prefix="file__", shared=False)
+        # Each branch names its own target: the other one's relation is empty (NULL), and the
+        # trash filters ("deleted_at IS NULL") would hold on it.
+        on_dataset = Q(dataset__isnull=False) & dataset_filter(
+            user, prefix="dataset__", shared=False
         )
+        on_file = Q(file__isnull=False) & file_filter(user, prefix="file__", shared=False)
+        return self.filter(on_dataset | on_file)
 
 
 class Comment(models.Model):
