@@ -96,7 +96,10 @@ def project_update(
 
 
 def _is_last_manager(project: Project, member: User) -> bool:
-    return not project.memberships.filter(role=Role.MANAGER).exclude(user=member).exists()
+    """Would the project be left without an active manager of its own without ``member``?
+    (Deactivated managers do not count; nor do groups, whose members come and go.)"""
+    others = project.memberships.filter(role=Role.MANAGER, user__is_active=True)
+    return not others.exclude(user=member).exists()
 
 
 @transaction.atomic
