@@ -185,7 +185,9 @@ def test_inactive_member_sees_nothing_private(personas):
         ("contributor", "contributor", "contributor"),
     ],
 )
-def test_the_highest_of_a_persons_own_and_group_roles_counts(personas, own, through_group, expected):
+def test_the_highest_of_a_persons_own_and_group_roles_counts(
+    personas, own, through_group, expected
+):
     person = UserFactory(username="hugo")
     if own:
         MembershipFactory(project=personas.project, user=person, role=own)

@@ -77,7 +77,9 @@ def test_a_holder_sees_nothing_else(client, personas, shared):
     # The API knows no share links.
     assert client.get(f"/api/datasets/{personas.dataset.uid}/").status_code == 404
     assert client.get("/api/files/").json()["count"] == 0
-    assert client.post(reverse("comments:on-dataset", args=[personas.dataset.uid])).status_code == 302
+    assert (
+        client.post(reverse("comments:on-dataset", args=[personas.dataset.uid])).status_code == 302
+    )
     assert client.get(reverse("datasets:edit", args=[personas.dataset.uid])).status_code == 302
 
 
