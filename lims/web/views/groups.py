@@ -44,7 +44,7 @@ def groups(request: HttpRequest) -> HttpResponse:
             filter=Q(project_memberships__project__deleted_at__isnull=True),
             distinct=True,
         ),
-    )
+    ).order_by("name")
     context = {"form": form, "tab": "groups", **paginate(request, queryset)}
     return render(request, "manage/groups.html", context)
 
