@@ -155,6 +155,7 @@ if OIDC_ENABLED:
     OIDC_CREATE_USER = env_bool("LIMS_OIDC_CREATE_USERS", False)
     OIDC_USE_PKCE = True
     OIDC_TIMEOUT = 10
+    LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
     missing = [
         name
         for name in (
