@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from lims.accounts.models import User
@@ -24,8 +26,12 @@ class UserCreateForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    to_user = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True).order_by("username"),
-        label="Hand over to",
-        help_text="Their projects and datasets become this person's, with the same roles.",
-    )
+    """Whom ``person``'s projects and datasets go to: another active account."""
+
+    def __init__(self, *args: Any, person: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"] = forms.ModelChoiceField(
+            queryset=User.objects.filter(is_active=True).exclude(pk=person.pk).order_by("username"),
+            label="Hand over to",
+            help_text="Their projects and datasets become this person's, with the same roles.",
+        )

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -68,7 +69,7 @@ def _csv_rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
 
 def _audit(
     request: HttpRequest, events: QuerySet[AuditEvent], context: dict[str, Any], name: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     filterset = AuditEventFilterSet(request.GET, queryset=events)
     if request.GET.get("format") == "csv":
         response = StreamingHttpResponse(_csv_rows(filterset.qs), content_type="text/csv")
@@ -95,13 +96,13 @@ def _audit(
 
 
 @facility_manager_required
-def facility_audit(request: HttpRequest) -> HttpResponse:
+def facility_audit(request: HttpRequest) -> HttpResponseBase:
     """Everything the audit log holds."""
     return _audit(request, AuditEvent.objects.select_related("actor"), {"tab": "audit"}, "all")
 
 
 @login_required
-def project_audit(request: HttpRequest, slug: str) -> HttpResponse:
+def project_audit(request: HttpRequest, slug: str) -> HttpResponseBase:
     """What happened in one project, for its managers."""
     project = project_or_404(request, slug)
     require(request.user, Action.MANAGE, project, MANAGERS_ONLY)

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from lims.core.pagination import paginate
@@ -25,7 +26,7 @@ from lims.instruments.models import Instrument
 from lims.projects.filters import ProjectFilterSet
 from lims.projects.models import Project
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def facility_manager_required(view: View) -> View:
@@ -33,7 +34,7 @@ def facility_manager_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_facility_manager(request.user):
             raise PermissionDenied("Only facility managers may open this page.")
         return view(request, *args, **kwargs)

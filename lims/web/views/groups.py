@@ -83,9 +83,9 @@ def group_members(request: HttpRequest, slug: str) -> HttpResponse:
     """Add a member (``username``) or remove one (``remove=<user id>``)."""
     group = get_object_or_404(ResearchGroup, slug=slug)
     if "remove" in request.POST:
-        member = get_object_or_404(group.members, pk=request.POST["remove"])
-        group_member_remove(group=group, member=member, user=request.user)
-        messages.success(request, f"{member.username} left {group}.")
+        leaving = get_object_or_404(group.members, pk=request.POST["remove"])
+        group_member_remove(group=group, member=leaving, user=request.user)
+        messages.success(request, f"{leaving.username} left {group}.")
         return redirect(group)
     form = GroupMemberForm(request.POST)
     if form.is_valid():
@@ -94,7 +94,7 @@ def group_members(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, f"{member.username} is a member of {group}.")
     else:
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(e) for e in errors))
     return redirect(group)
 
 

@@ -60,13 +60,9 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(
         User.objects.prefetch_related(_memberships(), "research_groups"), pk=user_id
     )
-    transfer_form = TransferForm()
-    transfer_form.fields["to_user"].queryset = User.objects.filter(is_active=True).exclude(
-        pk=person.pk
-    )
     context = {
         "person": person,
-        "transfer_form": transfer_form,
+        "transfer_form": TransferForm(person=person),
         "n_projects_created": person.projects_created.count(),
         "n_datasets_created": person.datasets_created.count(),
         "tab": "people",
@@ -99,10 +95,10 @@ def person_activation(request: HttpRequest, user_id: int) -> HttpResponse:
 def person_transfer(request: HttpRequest, user_id: int) -> HttpResponse:
     """Hand over the projects, datasets and roles of an account to another."""
     person = get_object_or_404(User, pk=user_id)
-    form = TransferForm(request.POST)
+    form = TransferForm(request.POST, person=person)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(e) for e in errors))
         return redirect("manage:person", user_id=person.pk)
     to_user = form.cleaned_data["to_user"]
     try:

@@ -70,8 +70,8 @@ def share_create(request: HttpRequest, uid: Any) -> HttpResponse:
             return render(request, "sharing/created.html", context)
     else:
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for message in errors:
+                messages.error(request, message)
     return redirect(f"{dataset.get_absolute_url()}#sharing")
 
 

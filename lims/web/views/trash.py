@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -51,7 +50,7 @@ def trash(request: HttpRequest) -> HttpResponse:
     return render(request, "trash/list.html", context)
 
 
-def _restore(request: HttpRequest, obj: Model, restore: Any, name: str) -> HttpResponse:
+def _restore(request: HttpRequest, obj: Any, restore: Any, name: str) -> HttpResponse:
     try:
         restore(user=request.user, **{name: obj})
     except ValidationError as error:
