@@ -12,20 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.text import slugify
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from lims.accounts.models import User
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
-
-
-def _free_username(wanted: str) -> str:
-    base = (slugify(wanted) or "user")[:140]
-    username, n = base, 2
-    while User.objects.filter(username__iexact=username).exists():
-        username, n = f"{base}-{n}", n + 1
-    return username
+from lims.core.slugs import unique_slug
 
 
 class FacilityOIDCBackend(OIDCAuthenticationBackend):
@@ -43,7 +35,7 @@ class FacilityOIDCBackend(OIDCAuthenticationBackend):
         email = claims.get("email", "")
         wanted = claims.get("preferred_username") or email.split("@", 1)[0]
         user = User(
-            username=_free_username(wanted),
+            username=unique_slug(User.objects.all(), wanted, field="username", fallback="user"),
             email=email,
             first_name=(claims.get("given_name") or "")[:150],
             last_name=(claims.get("family_name") or "")[:150],

@@ -17,6 +17,7 @@ from lims.core.permissions import (
     project_live,
     project_manage_filter,
 )
+from lims.core.trash import Trashable
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
@@ -56,7 +57,7 @@ class DatasetQuerySet(models.QuerySet["Dataset"]):
         return self.filter(project_manage_filter(user, prefix="project__"))
 
 
-class Dataset(models.Model):
+class Dataset(Trashable):
     """A group of instrument files from one session, sample or experiment.
 
     Its ``visibility`` overrides the project's when set; blank means "as the project".
@@ -86,14 +87,6 @@ class Dataset(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
-    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     objects = DatasetQuerySet.as_manager()
 

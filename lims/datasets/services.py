@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from lims.accounts.models import User
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
-from lims.core.permissions import Action, acting_user, in_trash, require
+from lims.core.permissions import Action, in_trash, require
 from lims.datasets.models import Dataset, Tag
 from lims.projects.models import Project
 
@@ -123,10 +122,7 @@ def dataset_trash(*, dataset: Dataset, user: AnyUser) -> Dataset:
     """Move ``dataset`` with its files to the trash (the project's managers): it disappears
     for everyone at once and can be restored until the trash is purged."""
     require(user, Action.MANAGE, dataset, "Only the project's managers may delete datasets.")
-    if dataset.deleted_at is None:
-        dataset.deleted_at = timezone.now()
-        dataset.deleted_by = acting_user(user)
-        dataset.save(update_fields=["deleted_at", "deleted_by"])
+    if dataset.trash_mark(user):
         audit_record(action=AuditAction.TRASHED, actor=user, target=dataset)
     return dataset
 
@@ -147,8 +143,6 @@ def dataset_restore(*, dataset: Dataset, user: AnyUser) -> Dataset:
         raise ValidationError(
             f"The project has another dataset titled “{dataset.title}” now; rename it first."
         )
-    dataset.deleted_at = None
-    dataset.deleted_by = None
-    dataset.save(update_fields=["deleted_at", "deleted_by"])
+    dataset.trash_unmark()
     audit_record(action=AuditAction.RESTORED, actor=user, target=dataset)
     return dataset

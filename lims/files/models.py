@@ -16,6 +16,7 @@ from lims.core.permissions import (
     project_edit_filter,
     project_manage_filter,
 )
+from lims.core.trash import Trashable
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
@@ -67,7 +68,7 @@ class InstrumentFileQuerySet(models.QuerySet["InstrumentFile"]):
         return self.filter(project_manage_filter(user, prefix="dataset__project__"))
 
 
-class InstrumentFile(models.Model):
+class InstrumentFile(Trashable):
     """One logical instrument file in a dataset, with what extraction learned from it.
 
     A TIA ``.emi`` with its ``.ser`` data files, or an ``.rpl`` with its ``.raw``, is one
@@ -115,14 +116,6 @@ class InstrumentFile(models.Model):
     )
     preview = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
     thumbnail = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     objects = InstrumentFileQuerySet.as_manager()
 

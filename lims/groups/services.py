@@ -6,26 +6,18 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 
 from lims.accounts.models import User
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
 from lims.core.permissions import require_facility_manager
+from lims.core.slugs import unique_slug
 from lims.groups.models import ResearchGroup
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
 
 FACILITY_ONLY = "Only facility managers manage research groups."
-
-
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:90] or "group"
-    slug, n = base, 2
-    while ResearchGroup.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 @transaction.atomic
@@ -36,7 +28,9 @@ def group_create(*, name: str, user: AnyUser, description: str = "") -> Research
     if ResearchGroup.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": ["A group of this name exists already."]})
     group = ResearchGroup.objects.create(
-        name=name, slug=_unique_slug(name), description=description
+        name=name,
+        slug=unique_slug(ResearchGroup.objects.all(), name, fallback="group"),
+        description=description,
     )
     audit_record(action=AuditAction.GROUP_CREATED, actor=user, target=group)
     return group

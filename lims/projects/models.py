@@ -16,6 +16,7 @@ from lims.core.permissions import (
     project_live,
     project_manage_filter,
 )
+from lims.core.trash import Trashable
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
@@ -43,7 +44,7 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         return self.filter(project_manage_filter(user))
 
 
-class Project(models.Model):
+class Project(Trashable):
     """A facility "space": a research project with members, holding datasets.
 
     ``visibility`` is the default for its datasets, and decides who sees the project itself.
@@ -66,14 +67,6 @@ class Project(models.Model):
     )
     groups = models.ManyToManyField(
         "groups.ResearchGroup", through="GroupMembership", related_name="projects"
-    )
-    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
     )
 
     objects = ProjectQuerySet.as_manager()

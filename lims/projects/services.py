@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
-from django.utils.text import slugify
 
 from lims.accounts.models import User
 from lims.audit.models import AuditAction
@@ -16,11 +14,10 @@ from lims.core.permissions import (
     Action,
     Role,
     Visibility,
-    acting_user,
     forget_roles,
-    in_trash,
     require,
 )
+from lims.core.slugs import unique_slug
 from lims.groups.models import ResearchGroup
 from lims.projects.models import GroupMembership, Membership, Project
 
@@ -28,14 +25,6 @@ if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
 
 MANAGERS_ONLY = "Only the project's managers may change it."
-
-
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:90] or "project"
-    slug, n = base, 2
-    while Project.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 @transaction.atomic
@@ -52,7 +41,7 @@ def project_create(
         raise PermissionDenied("Sign in to start a project.")
     project = Project.objects.create(
         name=name,
-        slug=slug or _unique_slug(name),
+        slug=slug or unique_slug(Project.objects.all(), name, fallback="project"),
         description=description,
         visibility=Visibility(visibility),
         created_by=created_by,
@@ -204,10 +193,7 @@ def project_trash(*, project: Project, user: AnyUser) -> Project:
     (``LIMS_TRASH_RETENTION_DAYS`` after deletion).
     """
     require(user, Action.MANAGE, project, "Only the project's managers may delete it.")
-    if project.deleted_at is None:
-        project.deleted_at = timezone.now()
-        project.deleted_by = acting_user(user)
-        project.save(update_fields=["deleted_at", "deleted_by"])
+    if project.trash_mark(user):
         audit_record(action=AuditAction.TRASHED, actor=user, target=project)
     return project
 
@@ -216,9 +202,6 @@ def project_trash(*, project: Project, user: AnyUser) -> Project:
 def project_restore(*, project: Project, user: AnyUser) -> Project:
     """Bring ``project`` back from the trash, with what it held when it was deleted."""
     require(user, Action.MANAGE, project, "Only the project's managers may restore it.")
-    if in_trash(project):
-        project.deleted_at = None
-        project.deleted_by = None
-        project.save(update_fields=["deleted_at", "deleted_by"])
+    if project.trash_unmark():
         audit_record(action=AuditAction.RESTORED, actor=user, target=project)
     return project

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
+from django.http import HttpRequest
 
 
 def show_errors(form: Form, error: ValidationError) -> None:
@@ -15,3 +17,10 @@ def show_errors(form: Form, error: ValidationError) -> None:
     for field, errors in error.message_dict.items():
         for message in errors:
             form.add_error(field if field in form.fields else None, message)
+
+
+def message_errors(request: HttpRequest, form: Form) -> None:
+    """Tell a form's errors as messages, for forms posted from another page than their own."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))

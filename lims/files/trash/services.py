@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
-from lims.core.permissions import SYSTEM, Action, acting_user, in_trash, require
+from lims.core.permissions import SYSTEM, Action, in_trash, require
 from lims.core.storage import delete_stored_after_commit
 from lims.datasets.models import Dataset
 from lims.files.models import InstrumentFile, UploadSession, UploadStatus
@@ -42,10 +42,7 @@ def file_trash(*, file: InstrumentFile, user: AnyUser) -> InstrumentFile:
     """Move ``file`` to the trash (the project's managers): gone for everyone at once, it can
     be restored until the trash is purged."""
     require(user, Action.MANAGE, file, "Only the project's managers may delete files.")
-    if file.deleted_at is None:
-        file.deleted_at = timezone.now()
-        file.deleted_by = acting_user(user)
-        file.save(update_fields=["deleted_at", "deleted_by"])
+    if file.trash_mark(user):
         audit_record(action=AuditAction.TRASHED, actor=user, target=file)
     return file
 
@@ -58,9 +55,7 @@ def file_restore(*, file: InstrumentFile, user: AnyUser) -> InstrumentFile:
         return file
     if in_trash(file.dataset):
         raise ValidationError("Its dataset is in the trash: restore the dataset instead.")
-    file.deleted_at = None
-    file.deleted_by = None
-    file.save(update_fields=["deleted_at", "deleted_by"])
+    file.trash_unmark()
     audit_record(action=AuditAction.RESTORED, actor=user, target=file)
     return file
 

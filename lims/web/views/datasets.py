@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -31,6 +30,7 @@ from lims.projects.models import Project
 from lims.sharing.forms import ShareLinkForm
 from lims.web.forms import show_errors
 from lims.web.sharing import share_links_admitted
+from lims.web.views.trash import moved_to_trash
 
 IN_PROGRESS = (ExtractionStatus.PENDING, ExtractionStatus.RUNNING)
 
@@ -207,9 +207,5 @@ def dataset_delete(request: HttpRequest, uid: Any) -> HttpResponse:
     """The project's managers move a dataset, with its files, to the trash."""
     dataset = _dataset_or_404(request, uid)
     dataset_trash(dataset=dataset, user=request.user)
-    messages.success(
-        request,
-        f"Dataset “{dataset.title}” moved to the trash; it can be restored from there "
-        f"for {settings.LIMS_TRASH_RETENTION_DAYS} days.",
-    )
+    moved_to_trash(request, dataset.title)
     return redirect(dataset.project)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -28,6 +27,7 @@ from lims.files.trash.services import file_trash
 from lims.web.display import diff_rows, extraction_heading, summary_rows
 from lims.web.sharing import share_links_admitted
 from lims.web.templatetags.lims_files import preview_url, signal_preview_url
+from lims.web.views.trash import moved_to_trash
 
 IN_PROGRESS = (ExtractionStatus.PENDING, ExtractionStatus.RUNNING)
 #: at most this many files are offered in the "compare with…" list
@@ -177,11 +177,7 @@ def file_delete(request: HttpRequest, uid: Any) -> HttpResponse:
     """The project's managers move a file to the trash."""
     file = _file_or_404(request, uid, light=True)
     file_trash(file=file, user=request.user)
-    messages.success(
-        request,
-        f"“{file.original_name}” moved to the trash; it can be restored from there "
-        f"for {settings.LIMS_TRASH_RETENTION_DAYS} days.",
-    )
+    moved_to_trash(request, file.original_name)
     return redirect(file.dataset)
 
 

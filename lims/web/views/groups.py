@@ -21,7 +21,7 @@ from lims.groups.services import (
     group_member_remove,
     group_update,
 )
-from lims.web.forms import show_errors
+from lims.web.forms import message_errors, show_errors
 from lims.web.views.facility import facility_manager_required
 
 
@@ -93,8 +93,7 @@ def group_members(request: HttpRequest, slug: str) -> HttpResponse:
         group_member_add(group=group, member=member, user=request.user)
         messages.success(request, f"{member.username} is a member of {group}.")
     else:
-        for errors in form.errors.values():
-            messages.error(request, " ".join(str(e) for e in errors))
+        message_errors(request, form)
     return redirect(group)
 
 

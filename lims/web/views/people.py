@@ -17,7 +17,7 @@ from lims.accounts.services import user_create, user_deactivate, user_reactivate
 from lims.core.pagination import paginate
 from lims.datasets.ownership import ownership_transfer
 from lims.projects.models import Membership
-from lims.web.forms import show_errors
+from lims.web.forms import message_errors, show_errors
 from lims.web.views.facility import facility_manager_required
 
 
@@ -97,8 +97,7 @@ def person_transfer(request: HttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User, pk=user_id)
     form = TransferForm(request.POST, person=person)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(str(e) for e in errors))
+        message_errors(request, form)
         return redirect("manage:person", user_id=person.pk)
     to_user = form.cleaned_data["to_user"]
     try:

@@ -3,7 +3,6 @@ datasets, creating one, deleting one."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -38,6 +37,8 @@ from lims.projects.services import (
     project_trash,
     project_update,
 )
+from lims.web.forms import message_errors
+from lims.web.views.trash import moved_to_trash
 
 THUMBS_PER_DATASET = 4
 
@@ -149,9 +150,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
         )
         messages.success(request, f"{member} is now {membership.get_role_display().lower()}.")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        message_errors(request, form)
     return redirect(f"{project.get_absolute_url()}#members")
 
 
@@ -199,9 +198,7 @@ def group_add(request: HttpRequest, slug: str) -> HttpResponse:
             request, f"The group {group} is now {membership.get_role_display().lower()}."
         )
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        message_errors(request, form)
     return redirect(f"{project.get_absolute_url()}#groups")
 
 
@@ -232,9 +229,5 @@ def project_delete(request: HttpRequest, slug: str) -> HttpResponse:
     """Managers move the project, with everything in it, to the trash."""
     project = project_or_404(request, slug)
     project_trash(project=project, user=request.user)
-    messages.success(
-        request,
-        f"Project “{project.name}” moved to the trash; it can be restored from there "
-        f"for {settings.LIMS_TRASH_RETENTION_DAYS} days.",
-    )
+    moved_to_trash(request, project.name)
     return redirect("trash:list")

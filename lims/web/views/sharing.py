@@ -23,6 +23,7 @@ from lims.sharing.services import (
     share_link_open,
     share_link_revoke,
 )
+from lims.web.forms import message_errors
 from lims.web.sharing import session_link_add
 
 
@@ -69,9 +70,7 @@ def share_create(request: HttpRequest, uid: Any) -> HttpResponse:
             context = {"dataset": dataset, "project": dataset.project, "link": link, "url": url}
             return render(request, "sharing/created.html", context)
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        message_errors(request, form)
     return redirect(f"{dataset.get_absolute_url()}#sharing")
 
 

@@ -50,6 +50,15 @@ def trash(request: HttpRequest) -> HttpResponse:
     return render(request, "trash/list.html", context)
 
 
+def moved_to_trash(request: HttpRequest, name: str) -> None:
+    """Say that ``name`` went to the trash, and for how long it can come back."""
+    messages.success(
+        request,
+        f"“{name}” moved to the trash; it can be restored from there for "
+        f"{settings.LIMS_TRASH_RETENTION_DAYS} days.",
+    )
+
+
 def _restore(request: HttpRequest, obj: Any, restore: Any, name: str) -> HttpResponse:
     try:
         restore(user=request.user, **{name: obj})
