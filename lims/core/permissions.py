@@ -32,7 +32,8 @@ The rules:
   periodic task): it may do everything and is recorded as nobody.
 
 Every filter here is one ``Q`` over the database (memberships and group memberships enter as
-subqueries), so a ``visible_to`` list stays one SQL query however many rows it returns.
+subqueries), so a ``visible_to`` list stays one SQL query however many rows it returns. The
+module is longer than most on purpose: every rule of access stays in this one place.
 Reads filter with ``visible_to``; writes are checked by the services, which call
 :func:`require` and raise :class:`~django.core.exceptions.PermissionDenied` (a 403 in every view
 and API endpoint, with nothing to repeat there).

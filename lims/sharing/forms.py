@@ -10,6 +10,7 @@ from django.conf import settings
 
 class ShareLinkForm(forms.Form):
     label = forms.CharField(
+        label="For",
         max_length=200,
         required=False,
         help_text="Who it is for, e.g. “Reviewer 2, Nat. Mater.” (shown to managers only).",
