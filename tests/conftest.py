@@ -12,11 +12,16 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from lims.core.permissions import share_grant_attach
+from lims.sharing.services import share_grant_for
 from tests.factories import (
     DatasetFactory,
     FacilityManagerFactory,
+    GroupMembershipFactory,
     MembershipFactory,
     ProjectFactory,
+    ResearchGroupFactory,
+    ShareLinkFactory,
     UserFactory,
 )
 
@@ -78,7 +83,12 @@ def samples() -> Path:
 
 @dataclass
 class Personas:
-    """The people every permission test speaks of, around one private project."""
+    """The people every permission test speaks of, around one private project.
+
+    Beside the roles: ``group_member`` is a contributor through the research group ``group``
+    (no membership of their own); ``deactivated`` was a manager and is deactivated;
+    ``share_holder`` is an anonymous visitor holding ``share_link`` to ``dataset``.
+    """
 
     anonymous: object
     outsider: object
@@ -86,8 +96,13 @@ class Personas:
     contributor: object
     manager: object
     facility_manager: object
+    group_member: object
+    deactivated: object
+    share_holder: object
     project: object
     dataset: object
+    group: object
+    share_link: object
 
 
 @pytest.fixture
@@ -101,6 +116,15 @@ def personas(db) -> Personas:
     MembershipFactory(project=project, user=viewer, role="viewer")
     contributor = UserFactory(username="carla")
     MembershipFactory(project=project, user=contributor, role="contributor")
+    group_member = UserFactory(username="gina")
+    group = ResearchGroupFactory(name="Electron Lab", slug="electron-lab", members=[group_member])
+    GroupMembershipFactory(project=project, group=group, role="contributor")
+    deactivated = UserFactory(username="dora", is_active=False)
+    MembershipFactory(project=project, user=deactivated, role="manager")
+    dataset = DatasetFactory(project=project, created_by=contributor)
+    share_link = ShareLinkFactory(dataset=dataset, created_by=manager)
+    share_holder = AnonymousUser()
+    share_grant_attach(share_holder, share_grant_for([share_link.pk]))
     return Personas(
         anonymous=AnonymousUser(),
         outsider=UserFactory(username="oscar"),
@@ -108,8 +132,13 @@ def personas(db) -> Personas:
         contributor=contributor,
         manager=manager,
         facility_manager=FacilityManagerFactory(username="fiona"),
+        group_member=group_member,
+        deactivated=deactivated,
+        share_holder=share_holder,
         project=project,
-        dataset=DatasetFactory(project=project, created_by=contributor),
+        dataset=dataset,
+        group=group,
+        share_link=share_link,
     )
 
 

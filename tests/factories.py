@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import factory
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from lims.accounts.models import User
 from lims.comments.models import Comment
@@ -19,8 +21,10 @@ from lims.files.models import (
     SignalPreview,
     UploadSession,
 )
+from lims.groups.models import ResearchGroup
 from lims.instruments.models import Instrument
-from lims.projects.models import Membership, Project
+from lims.projects.models import GroupMembership, Membership, Project
+from lims.sharing.models import ShareLink, ShareTarget, key_digest
 
 PASSWORD = "correct horse battery"
 
@@ -171,3 +175,43 @@ class UploadSessionFactory(factory.django.DjangoModelFactory):
     filename = factory.Sequence(lambda n: f"big_{n}.dm4")
     size = 3 * 1024**3
     received = 1024**3
+
+
+class ResearchGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResearchGroup
+        django_get_or_create = ["slug"]
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Lab {n}")
+    slug = factory.Sequence(lambda n: f"lab-{n}")
+
+    @factory.post_generation
+    def members(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and extracted:
+            self.members.add(*extracted)
+
+
+class GroupMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GroupMembership
+        django_get_or_create = ["project", "group"]
+
+    project = factory.SubFactory(ProjectFactory)
+    group = factory.SubFactory(ResearchGroupFactory)
+    role = Role.VIEWER
+
+
+class ShareLinkFactory(factory.django.DjangoModelFactory):
+    """A share link whose key nobody knows (tests that open links make them with the service,
+    which hands out the key)."""
+
+    class Meta:
+        model = ShareLink
+
+    key_digest = factory.Sequence(lambda n: key_digest(f"factory-key-{n}"))
+    key_hint = "factor"
+    target = ShareTarget.DATASET
+    dataset = factory.SubFactory(DatasetFactory)
+    label = "Reviewer 2"
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))

@@ -1,20 +1,115 @@
-"""Writes to accounts: personal API tokens."""
+"""Writes to accounts: personal API tokens; creating, deactivating and reactivating people.
+
+Accounts are never deleted: a person who leaves is deactivated. Their data stays (their
+datasets, files and comments, and what the audit log says they did), and they can no longer
+sign in (by password or single sign-on) or use an API token; every authentication path checks
+``is_active``, and the permission seam treats an inactive user as nobody.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from lims.accounts.models import User
+from lims.audit.models import AuditAction
+from lims.audit.services import audit_record
+from lims.core.permissions import acting_user, require_facility_manager
+
+if TYPE_CHECKING:
+    from lims.core.permissions import AnyUser
+
+FACILITY_ONLY = "Only facility managers manage accounts."
 
 
 @transaction.atomic
 def api_token_regenerate(*, user: User) -> Token:
     """Give ``user`` a new API token; the old one, if any, stops working at once."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
+    had = Token.objects.filter(user=user).delete()[0] > 0
+    token = Token.objects.create(user=user)
+    audit_record(action=AuditAction.TOKEN_CREATED, actor=user, detail={"replaced": had})
+    return token
 
 
+@transaction.atomic
 def api_token_revoke(*, user: User) -> None:
     """Delete ``user``'s API token: scripts using it are refused from now on."""
-    Token.objects.filter(user=user).delete()
+    if Token.objects.filter(user=user).delete()[0]:
+        audit_record(action=AuditAction.TOKEN_REVOKED, actor=user)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    user: AnyUser,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    affiliation: str = "",
+    password: str = "",
+    is_facility_manager: bool = False,
+) -> User:
+    """Create an account (facility managers only). Without a ``password`` the person signs in
+    through single sign-on only (the password is unusable). A taken user name or a weak
+    password is a ValidationError."""
+    require_facility_manager(user, FACILITY_ONLY)
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": ["This user name is taken."]})
+    person = User(
+        username=username,
+        email=email.strip(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        affiliation=affiliation.strip(),
+        is_staff=is_facility_manager,
+    )
+    if password:
+        try:
+            validate_password(password, person)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
+        person.set_password(password)
+    else:
+        person.set_unusable_password()
+    person.full_clean(exclude=["password"])
+    person.save()
+    audit_record(
+        action=AuditAction.USER_CREATED,
+        actor=user,
+        target=person,
+        detail={"facility_manager": is_facility_manager},
+    )
+    return person
+
+
+@transaction.atomic
+def user_deactivate(*, person: User, user: AnyUser) -> User:
+    """Deactivate ``person``: from the next request on they cannot sign in or use their API
+    token, and see nothing but public data. Everything they made stays. Nobody deactivates
+    themselves (another facility manager must)."""
+    require_facility_manager(user, FACILITY_ONLY)
+    me = acting_user(user)
+    if me is not None and person.pk == me.pk:
+        raise ValidationError("You cannot deactivate your own account.")
+    if person.is_active:
+        person.is_active = False
+        person.save(update_fields=["is_active"])
+        audit_record(action=AuditAction.USER_DEACTIVATED, actor=user, target=person)
+    return person
+
+
+@transaction.atomic
+def user_reactivate(*, person: User, user: AnyUser) -> User:
+    """Let a deactivated ``person`` sign in again, with the memberships they had."""
+    require_facility_manager(user, FACILITY_ONLY)
+    if not person.is_active:
+        person.is_active = True
+        person.save(update_fields=["is_active"])
+        audit_record(action=AuditAction.USER_REACTIVATED, actor=user, target=person)
+    return person

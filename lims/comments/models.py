@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from lims.core.permissions import dataset_filter
+from lims.core.permissions import dataset_filter, file_filter
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
@@ -16,11 +16,15 @@ if TYPE_CHECKING:
 
 class CommentQuerySet(models.QuerySet["Comment"]):
     def visible_to(self, user: AnyUser | None) -> CommentQuerySet:
-        """The comments ``user`` may read: those on datasets and files they may see."""
-        return self.filter(
-            dataset_filter(user, prefix="dataset__")
-            | dataset_filter(user, prefix="file__dataset__")
+        """The comments ``user`` may read: those on datasets and files they may see (share
+        links show data, not the conversation: they admit to no comment)."""
+        # Each branch names its own target: the other one's relation is empty (NULL), and the
+        # trash filters ("deleted_at IS NULL") would hold on it.
+        on_dataset = Q(dataset__isnull=False) & dataset_filter(
+            user, prefix="dataset__", shared=False
         )
+        on_file = Q(file__isnull=False) & file_filter(user, prefix="file__", shared=False)
+        return self.filter(on_dataset | on_file)
 
 
 class Comment(models.Model):

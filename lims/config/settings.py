@@ -54,12 +54,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "lims.core",
+    "lims.audit",
     "lims.accounts",
+    "lims.groups",
     "lims.projects",
     "lims.datasets",
     "lims.instruments",
     "lims.files",
     "lims.comments",
+    "lims.sharing",
     "lims.web",
     "lims.bench",
 ]
@@ -74,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "lims.audit.context.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "lims.config.urls"
@@ -133,6 +137,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+# Single sign-on through OpenID Connect: on when a client id is configured. Accounts are matched
+# by e-mail; LIMS_OIDC_CREATE_USERS lets unknown people in as new accounts without any role.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("lims.accounts.backends.FacilityOIDCBackend")
+    OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT") or None
+    OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+    OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+    OIDC_CREATE_USER = env_bool("LIMS_OIDC_CREATE_USERS", False)
+    OIDC_USE_PKCE = True
+    OIDC_TIMEOUT = 10
+    LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
+    missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+        )
+        if not globals()[name]
+    ]
+    if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")) and not OIDC_OP_JWKS_ENDPOINT:
+        missing.append("OIDC_OP_JWKS_ENDPOINT")
+    if missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set; set {', '.join(missing)} too.")
+#: The name of the sign-on button on the sign-in page.
+OIDC_PROVIDER_NAME = env_str("LIMS_OIDC_PROVIDER_NAME", "single sign-on")
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -180,6 +220,10 @@ FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # The largest instrument file accepted (bytes); 50 GB by default.
 LIMS_MAX_UPLOAD_BYTES = env_int("LIMS_MAX_UPLOAD_BYTES", 50 * 1024**3)
+# Deleted projects, datasets and files stay restorable this long, then are purged with their bytes.
+LIMS_TRASH_RETENTION_DAYS = env_int("LIMS_TRASH_RETENTION_DAYS", 30)
+# The longest a share link may last.
+LIMS_SHARE_LINK_MAX_DAYS = env_int("LIMS_SHARE_LINK_MAX_DAYS", 90)
 
 # --- Background work -------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
@@ -234,6 +278,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-idle-upload-sessions": {
         "task": "files.expire_upload_sessions",
         "schedule": 6 * 3600.0,
+    },
+    "purge-old-trash": {
+        "task": "files.purge_trash",
+        "schedule": 24 * 3600.0,
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/", include("lims.api.urls")),
     path("", include("lims.web.urls")),
 ]
+if settings.OIDC_ENABLED:
+    urlpatterns.insert(0, path("oidc/", include("mozilla_django_oidc.urls")))
 handler403 = "lims.web.views.errors.forbidden"
 handler404 = "lims.web.views.errors.not_found"
 handler500 = "lims.web.views.errors.server_error"

@@ -16,9 +16,24 @@ The rules:
 * Members act by role: a *viewer* views and comments, a *contributor* also creates datasets and
   uploads files (and edits the datasets they created), a *manager* also edits everything in the
   project, manages members, changes visibility, deletes and re-extracts.
+* A **research group** can be a member of a project with a role: its members hold that role
+  there. A person's role is the highest of their own and their groups' roles.
+* A **share link** admits whoever holds it (signed in or not) to one dataset and its files,
+  read-only: it never shows the project, other datasets, or the comments, and it carries no
+  role. The holder's :class:`ShareGrant` rides on the user object of the pages that accept
+  share links (see ``lims.web.sharing``); it is re-read from the database on every request,
+  so an expired or revoked link stops working at once.
+* Nothing in the **trash** is seen by anyone, facility managers included: a project, dataset or
+  file that was deleted, or whose dataset or project was, is outside every ``visible_to``
+  filter and every action but ``manage`` (which restores it). The trash pages list it
+  with the ``*_live`` filters negated.
+* An **inactive** (deactivated) user is nobody: they see what anonymous users see.
 * :data:`SYSTEM` is the LIMS itself (a management command run by the facility's operators, a
   periodic task): it may do everything and is recorded as nobody.
 
+Every filter here is one ``Q`` over the database (memberships and group memberships enter as
+subqueries), so a ``visible_to`` list stays one SQL query however many rows it returns. The
+module is longer than most on purpose: every rule of access stays in this one place.
 Reads filter with ``visible_to``; writes are checked by the services, which call
 :func:`require` and raise :class:`~django.core.exceptions.PermissionDenied` (a 403 in every view
 and API endpoint, with nothing to repeat there).
@@ -27,6 +42,7 @@ and API endpoint, with nothing to repeat there).
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -76,6 +92,10 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Manager"
 
 
+#: Roles by trust: when a person holds several in a project, the highest counts.
+ROLE_RANK = {Role.VIEWER: 1, Role.CONTRIBUTOR: 2, Role.MANAGER: 3}
+
+
 class Action(enum.StrEnum):
     """What a user may try to do to an object."""
 
@@ -83,7 +103,7 @@ class Action(enum.StrEnum):
     COMMENT = "comment"
     CONTRIBUTE = "contribute"  # create datasets in a project, upload files into a dataset
     EDIT = "edit"  # change titles, descriptions, tags
-    MANAGE = "manage"  # members, visibility, deletion, re-extraction
+    MANAGE = "manage"  # members, visibility, deletion and restoring, re-extraction, share links
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -91,6 +111,31 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.CONTRIBUTOR: frozenset({Action.VIEW, Action.COMMENT, Action.CONTRIBUTE}),
     Role.MANAGER: frozenset(Action),
 }
+
+
+@dataclass(frozen=True)
+class ShareGrant:
+    """What the share links a visitor holds admit them to: whole datasets, read-only.
+
+    ``link_ids`` are the links themselves (recorded with what their holder downloads). A link
+    to a saved search would add the files it found (``file_ids``) beside the datasets.
+    """
+
+    dataset_ids: frozenset[int] = frozenset()
+    link_ids: frozenset[int] = frozenset()
+
+
+GRANT_ATTRIBUTE = "lims_share_grant"
+
+
+def share_grant_attach(user: Any, grant: ShareGrant) -> None:
+    """Let ``user`` (anonymous or signed in) see what ``grant`` admits, for this request."""
+    setattr(user, GRANT_ATTRIBUTE, grant)
+
+
+def share_grant(user: AnyUser | None) -> ShareGrant | None:
+    """The share links' grant carried by ``user`` on this request, if any."""
+    return getattr(user, GRANT_ATTRIBUTE, None)
 
 
 def acting_user(user: AnyUser | None) -> Any:
@@ -121,12 +166,57 @@ def visible_levels(user: AnyUser | None) -> list[str]:
     return [Visibility.PUBLIC]
 
 
-def _member_project_ids(user: AnyUser, roles: list[str] | None = None) -> models.QuerySet[Any]:
-    membership = apps.get_model("projects", "Membership")
-    memberships = membership.objects.filter(user_id=user.pk)
+# --- The trash ---------------------------------------------------------------------------------
+
+
+def project_live(prefix: str = "") -> Q:
+    """A ``Q`` selecting projects that are not in the trash."""
+    return Q(**{f"{prefix}deleted_at__isnull": True})
+
+
+def dataset_live(prefix: str = "") -> Q:
+    """A ``Q`` selecting datasets that are not in the trash, nor is their project."""
+    return Q(**{f"{prefix}deleted_at__isnull": True}) & project_live(f"{prefix}project__")
+
+
+def file_live(prefix: str = "") -> Q:
+    """A ``Q`` selecting files that are not in the trash, nor is their dataset or project."""
+    return Q(**{f"{prefix}deleted_at__isnull": True}) & dataset_live(f"{prefix}dataset__")
+
+
+def in_trash(obj: Any) -> bool:
+    """Is ``obj`` (a project, dataset, file or comment) in the trash, itself or by an ancestor?"""
+    label = obj._meta.label_lower
+    if label == "comments.comment":
+        return in_trash(obj.target)
+    if getattr(obj, "deleted_at", None) is not None:
+        return True
+    if label == "datasets.dataset":
+        return in_trash(obj.project)
+    if label == "files.instrumentfile":
+        return in_trash(obj.dataset)
+    return False
+
+
+# --- Membership --------------------------------------------------------------------------------
+
+
+def member_filter(user: AnyUser | None, field: str = "id", roles: list[str] | None = None) -> Q:
+    """A ``Q`` selecting rows whose project (``field``: ``"id"`` on projects, ``"project_id"``
+    on datasets…) has ``user`` as a member, in person or through a research group, holding
+    one of ``roles`` (any role when None)."""
+    if not _is_signed_in(user):
+        return Q(pk__in=[])
+    assert user is not None
+    direct = apps.get_model("projects", "Membership").objects.filter(user_id=user.pk)
+    via_group = apps.get_model("projects", "GroupMembership").objects.filter(
+        group__members__id=user.pk
+    )
     if roles is not None:
-        memberships = memberships.filter(role__in=roles)
-    return memberships.values("project_id")
+        direct, via_group = direct.filter(role__in=roles), via_group.filter(role__in=roles)
+    return Q(**{f"{field}__in": direct.values("project_id")}) | Q(
+        **{f"{field}__in": via_group.values("project_id")}
+    )
 
 
 def project_filter(user: AnyUser | None, prefix: str = "") -> Q:
@@ -134,54 +224,100 @@ def project_filter(user: AnyUser | None, prefix: str = "") -> Q:
 
     ``prefix`` reaches the projects through a relation (``"dataset__project__"``).
     """
+    live = project_live(prefix)
     if is_facility_manager(user):
-        return Q()
-    q = Q(**{f"{prefix}visibility__in": visible_levels(user)})
-    if _is_signed_in(user):
-        assert user is not None
-        q |= Q(**{f"{prefix}id__in": _member_project_ids(user)})
-    return q
-
-
-def dataset_filter(user: AnyUser | None, prefix: str = "") -> Q:
-    """A ``Q`` selecting the datasets ``user`` may see (``prefix`` as in :func:`project_filter`)."""
-    if is_facility_manager(user):
-        return Q()
-    levels = visible_levels(user)
-    q = Q(**{f"{prefix}visibility__in": levels}) | Q(
-        **{f"{prefix}visibility": "", f"{prefix}project__visibility__in": levels}
+        return live
+    return live & (
+        Q(**{f"{prefix}visibility__in": visible_levels(user)}) | member_filter(user, f"{prefix}id")
     )
-    if _is_signed_in(user):
-        assert user is not None
-        q |= Q(**{f"{prefix}project_id__in": _member_project_ids(user)})
-    return q
+
+
+def dataset_filter(user: AnyUser | None, prefix: str = "", *, shared: bool = True) -> Q:
+    """A ``Q`` selecting the datasets ``user`` may see (``prefix`` as in :func:`project_filter`).
+
+    ``shared=False`` leaves out what only a share link admits (comments are not shared).
+    """
+    live = dataset_live(prefix)
+    if is_facility_manager(user):
+        return live
+    levels = visible_levels(user)
+    seen = (
+        Q(**{f"{prefix}visibility__in": levels})
+        | Q(**{f"{prefix}visibility": "", f"{prefix}project__visibility__in": levels})
+        | member_filter(user, f"{prefix}project_id")
+    )
+    grant = share_grant(user)
+    if shared and grant is not None and grant.dataset_ids:
+        seen |= Q(**{f"{prefix}id__in": sorted(grant.dataset_ids)})
+    return live & seen
+
+
+def file_filter(user: AnyUser | None, prefix: str = "", *, shared: bool = True) -> Q:
+    """A ``Q`` selecting the instrument files ``user`` may see (those of visible datasets)."""
+    return Q(**{f"{prefix}deleted_at__isnull": True}) & dataset_filter(
+        user, f"{prefix}dataset__", shared=shared
+    )
 
 
 def project_edit_filter(user: AnyUser | None, prefix: str = "") -> Q:
     """A ``Q`` selecting the projects whose contents ``user`` may change (contributor or more)."""
+    live = project_live(prefix)
+    if is_facility_manager(user):
+        return live
+    return live & member_filter(user, f"{prefix}id", [Role.CONTRIBUTOR, Role.MANAGER])
+
+
+def project_manage_filter(user: AnyUser | None, prefix: str = "") -> Q:
+    """A ``Q`` selecting the projects ``user`` manages, in the trash or not (for the trash)."""
     if is_facility_manager(user):
         return Q()
-    if not _is_signed_in(user):
-        return Q(pk__in=[])
-    assert user is not None
-    roles = [Role.CONTRIBUTOR, Role.MANAGER]
-    return Q(**{f"{prefix}id__in": _member_project_ids(user, roles)})
+    return member_filter(user, f"{prefix}id", [Role.MANAGER])
 
 
 def role_in(user: AnyUser | None, project: Any) -> str | None:
-    """The user's role in ``project``, or None; cached on the user object for one request."""
+    """The user's role in ``project`` (the highest of their own and their groups'), or None.
+
+    Cached on the user object for one request: one query per project.
+    """
     if not _is_signed_in(user):
         return None
     assert user is not None
     cache: dict[int, str | None] = user.__dict__.setdefault("_lims_project_roles", {})
     if project.pk not in cache:
-        membership = apps.get_model("projects", "Membership")
-        cache[project.pk] = (
-            membership.objects.filter(user_id=user.pk, project_id=project.pk)
-            .values_list("role", flat=True)
-            .first()
+        direct = apps.get_model("projects", "Membership").objects.filter(
+            user_id=user.pk, project_id=project.pk
         )
+        via_group = apps.get_model("projects", "GroupMembership").objects.filter(
+            group__members__id=user.pk, project_id=project.pk
+        )
+        roles = set(
+            direct.order_by()
+            .values_list("role", flat=True)
+            .union(via_group.order_by().values_list("role", flat=True))
+        )
+        cache[project.pk] = max(roles, key=lambda role: ROLE_RANK[Role(role)]) if roles else None
     return cache[project.pk]
+
+
+def roles_by_project(user: AnyUser | None) -> dict[int, str]:
+    """``{project id: role}`` of every project ``user`` is a member of, in person or through a
+    group (the highest role where both), in one query."""
+    if not _is_signed_in(user):
+        return {}
+    assert user is not None
+    direct = apps.get_model("projects", "Membership").objects.filter(user_id=user.pk)
+    via_group = apps.get_model("projects", "GroupMembership").objects.filter(
+        group__members__id=user.pk
+    )
+    roles: dict[int, str] = {}
+    for project_id, role in (
+        direct.order_by()
+        .values_list("project_id", "role")
+        .union(via_group.order_by().values_list("project_id", "role"))
+    ):
+        if project_id not in roles or ROLE_RANK[Role(role)] > ROLE_RANK[Role(roles[project_id])]:
+            roles[project_id] = role
+    return roles
 
 
 def forget_roles(user: AnyUser | None) -> None:
@@ -190,7 +326,8 @@ def forget_roles(user: AnyUser | None) -> None:
         user.__dict__.pop("_lims_project_roles", None)
 
 
-def _project_of(obj: Any) -> Any:
+def project_of(obj: Any) -> Any:
+    """The project a project, dataset, instrument file or comment belongs to."""
     label = obj._meta.label_lower
     if label == "projects.project":
         return obj
@@ -199,7 +336,7 @@ def _project_of(obj: Any) -> Any:
     if label == "files.instrumentfile":
         return obj.dataset.project
     if label == "comments.comment":
-        return _project_of(obj.target)
+        return project_of(obj.target)
     raise TypeError(f"No access rules for {obj._meta.label}")
 
 
@@ -216,19 +353,46 @@ def _effective_visibility(obj: Any) -> str:
     raise TypeError(f"No access rules for {obj._meta.label}")
 
 
+def _is_shared(user: AnyUser | None, obj: Any) -> bool:
+    """Does a share link held by ``user`` admit them to ``obj`` (a dataset or file)?"""
+    grant = share_grant(user)
+    if grant is None:
+        return False
+    label = obj._meta.label_lower
+    if label == "datasets.dataset":
+        return obj.pk in grant.dataset_ids
+    if label == "files.instrumentfile":
+        return obj.dataset_id in grant.dataset_ids
+    return False
+
+
+def only_shared(user: AnyUser | None, obj: Any) -> bool:
+    """Is ``user`` admitted to ``obj`` (a dataset or file) by a share link alone?"""
+    if not _is_shared(user, obj) or is_facility_manager(user):
+        return False
+    return not _sees(user, obj, role_in(user, project_of(obj)))
+
+
+def _sees(user: AnyUser | None, obj: Any, role: str | None) -> bool:
+    """Seen by role or visibility, share links aside."""
+    return role is not None or _effective_visibility(obj) in visible_levels(user)
+
+
 def can(user: AnyUser | None, action: Action | str, obj: Any) -> bool:
     """May ``user`` do ``action`` on ``obj`` (a project, dataset, instrument file or comment)?"""
     action = Action(action)
+    if action is not Action.MANAGE and in_trash(obj):
+        return False
     if is_facility_manager(user):
         return True
     label = obj._meta.label_lower
-    role = role_in(user, _project_of(obj))
+    role = role_in(user, project_of(obj))
     if label == "comments.comment":
         return _can_on_comment(user, action, obj, role)
     if action is Action.VIEW:
-        return role is not None or _effective_visibility(obj) in visible_levels(user)
+        return _sees(user, obj, role) or _is_shared(user, obj)
     if action is Action.COMMENT:
-        return _is_signed_in(user) and can(user, Action.VIEW, obj)
+        return _is_signed_in(user) and _sees(user, obj, role)
     if role is None:
         return False
     if action is Action.EDIT and label == "datasets.dataset" and role == Role.CONTRIBUTOR:
@@ -242,9 +406,15 @@ def require(user: AnyUser | None, action: Action | str, obj: Any, message: str) 
         raise PermissionDenied(message)
 
 
+def require_facility_manager(user: AnyUser | None, message: str) -> None:
+    """Raise PermissionDenied(``message``) unless ``user`` is a facility manager (or SYSTEM)."""
+    if not is_facility_manager(user):
+        raise PermissionDenied(message)
+
+
 def _can_on_comment(user: AnyUser | None, action: Action, comment: Any, role: str | None) -> bool:
-    if action is Action.VIEW:
-        return can(user, Action.VIEW, comment.target)
+    if action is Action.VIEW:  # share links do not show the conversation
+        return _sees(user, comment.target, role)
     is_author = _is_signed_in(user) and comment.author_id == getattr(user, "pk", None)
     if action is Action.EDIT:
         return is_author

@@ -1,6 +1,12 @@
+"""The admin of datasets and tags (deleting goes through the trash: see projects/admin.py)."""
+
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from lims.datasets.models import Dataset, Tag
 
@@ -23,6 +29,13 @@ class DatasetAdmin(admin.ModelAdmin):
     filter_horizontal = ["tags"]
     list_select_related = ["project", "created_by"]
     date_hierarchy = "created_at"
+    exclude = ["deleted_at", "deleted_by"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Dataset]:
+        return super().get_queryset(request).live()  # type: ignore[attr-defined]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Tag)

@@ -9,7 +9,15 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from lims.core.permissions import Visibility, dataset_filter, project_edit_filter
+from lims.core.permissions import (
+    Visibility,
+    dataset_filter,
+    dataset_live,
+    project_edit_filter,
+    project_live,
+    project_manage_filter,
+)
+from lims.core.trash import Trashable
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
@@ -34,14 +42,28 @@ class DatasetQuerySet(models.QuerySet["Dataset"]):
 
     def editable_by(self, user: AnyUser | None) -> DatasetQuerySet:
         """The datasets ``user`` may upload files into."""
-        return self.filter(project_edit_filter(user, prefix="project__"))
+        return self.filter(dataset_live() & project_edit_filter(user, prefix="project__"))
+
+    def live(self) -> DatasetQuerySet:
+        """The datasets that are not in the trash, nor is their project."""
+        return self.filter(dataset_live())
+
+    def in_trash(self) -> DatasetQuerySet:
+        """The datasets in the trash themselves, in projects that are not."""
+        return self.filter(deleted_at__isnull=False).filter(project_live("project__"))
+
+    def managed_by(self, user: AnyUser | None) -> DatasetQuerySet:
+        """The datasets of the projects ``user`` manages (what they may restore)."""
+        return self.filter(project_manage_filter(user, prefix="project__"))
 
 
-class Dataset(models.Model):
+class Dataset(Trashable):
     """A group of instrument files from one session, sample or experiment.
 
     Its ``visibility`` overrides the project's when set; blank means "as the project".
-    ``uid`` is the stable public identifier used in URLs and citations.
+    ``uid`` is the stable public identifier used in URLs and citations. A deleted dataset is in
+    the trash (``deleted_at``) with its files until it is restored or purged; its title stays
+    taken in the project only while it is not in the trash.
     """
 
     uid = models.UUIDField("identifier", default=uuid.uuid4, unique=True, editable=False)
@@ -71,7 +93,11 @@ class Dataset(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "title"], name="unique_dataset_title")
+            models.UniqueConstraint(
+                fields=["project", "title"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="unique_dataset_title",
+            )
         ]
         indexes = [models.Index(fields=["project", "-created_at"])]
 

@@ -1,4 +1,4 @@
-"""Writes to datasets."""
+"""Writes to datasets: creating, changing, the trash."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from lims.accounts.models import User
-from lims.core.permissions import Action, require
+from lims.audit.models import AuditAction
+from lims.audit.services import audit_record
+from lims.core.permissions import Action, in_trash, require
 from lims.datasets.models import Dataset, Tag
 from lims.projects.models import Project
 
@@ -44,7 +46,7 @@ def dataset_create(
     if visibility:
         require(created_by, Action.MANAGE, project, "Only the project's managers set access.")
     title = title.strip()
-    if project.datasets.filter(title=title).exists():
+    if project.datasets.live().filter(title=title).exists():
         raise ValidationError({"title": [TITLE_TAKEN]})
     try:
         with transaction.atomic():
@@ -59,6 +61,13 @@ def dataset_create(
     except IntegrityError as error:  # the same title created at the same moment
         raise ValidationError({"title": [TITLE_TAKEN]}) from error
     dataset.tags.set(_tags(tags))
+    if visibility:
+        audit_record(
+            action=AuditAction.VISIBILITY_CHANGED,
+            actor=created_by,
+            target=dataset,
+            detail={"from": "", "to": visibility},
+        )
     return dataset
 
 
@@ -79,6 +88,7 @@ def dataset_update(
     the managers' alone.
     """
     require(user, Action.EDIT, dataset, "You may not change this dataset.")
+    was = dataset.visibility
     if visibility is not None and visibility != dataset.visibility:
         require(user, Action.MANAGE, dataset, "Only the project's managers change access.")
     for field, value in {
@@ -89,7 +99,7 @@ def dataset_update(
     }.items():
         if value is not None:
             setattr(dataset, field, value)
-    dataset.full_clean(exclude=["project", "created_by"])
+    dataset.full_clean(exclude=["project", "created_by", "deleted_by"])
     try:
         with transaction.atomic():
             dataset.save()
@@ -97,4 +107,42 @@ def dataset_update(
         raise ValidationError({"title": [TITLE_TAKEN]}) from error
     if tags is not None:
         dataset.tags.set(_tags(tags))
+    if dataset.visibility != was:
+        audit_record(
+            action=AuditAction.VISIBILITY_CHANGED,
+            actor=user,
+            target=dataset,
+            detail={"from": was, "to": dataset.visibility},
+        )
+    return dataset
+
+
+@transaction.atomic
+def dataset_trash(*, dataset: Dataset, user: AnyUser) -> Dataset:
+    """Move ``dataset`` with its files to the trash (the project's managers): it disappears
+    for everyone at once and can be restored until the trash is purged."""
+    require(user, Action.MANAGE, dataset, "Only the project's managers may delete datasets.")
+    if dataset.trash_mark(user):
+        audit_record(action=AuditAction.TRASHED, actor=user, target=dataset)
+    return dataset
+
+
+@transaction.atomic
+def dataset_restore(*, dataset: Dataset, user: AnyUser) -> Dataset:
+    """Bring ``dataset`` back from the trash with its files.
+
+    Its project must not be in the trash itself (restore that instead), and its title must
+    still be free in the project (rename the newer dataset first): else a ValidationError.
+    """
+    require(user, Action.MANAGE, dataset, "Only the project's managers may restore datasets.")
+    if dataset.deleted_at is None:
+        return dataset
+    if in_trash(dataset.project):
+        raise ValidationError("Its project is in the trash: restore the project instead.")
+    if dataset.project.datasets.live().filter(title=dataset.title).exists():
+        raise ValidationError(
+            f"The project has another dataset titled “{dataset.title}” now; rename it first."
+        )
+    dataset.trash_unmark()
+    audit_record(action=AuditAction.RESTORED, actor=user, target=dataset)
     return dataset

@@ -1,6 +1,16 @@
+"""The admin of files, runs, previews, companions and upload sessions.
+
+Instrument files are not deleted here: deletion goes through the trash (``file_trash``), which
+keeps them restorable for a while, records it in the audit log, and purges their bytes.
+"""
+
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from lims.files.models import (
     CompanionFile,
@@ -54,6 +64,13 @@ class InstrumentFileAdmin(admin.ModelAdmin):
     list_select_related = ["dataset", "instrument", "uploaded_by"]
     inlines = [CompanionInline, RunInline]
     date_hierarchy = "uploaded_at"
+    exclude = ["deleted_at", "deleted_by"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InstrumentFile]:
+        return super().get_queryset(request).live()  # type: ignore[attr-defined]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(ExtractionRun)

@@ -12,12 +12,18 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from lims.audit.models import AuditAction
+from lims.audit.services import audit_record
+from lims.core.permissions import share_grant
 from lims.files.models import CompanionFile, InstrumentFile
+
+if TYPE_CHECKING:
+    from lims.core.permissions import AnyUser
 
 CHUNK = 1024 * 1024
 
@@ -29,6 +35,16 @@ def _private(response: HttpResponse, max_age: int = 0) -> HttpResponse:
         patch_cache_control(response, private=True, no_store=True)
     patch_vary_headers(response, ["Cookie", "Authorization"])
     return response
+
+
+def download_record(*, file: InstrumentFile, user: AnyUser, what: str) -> None:
+    """Record in the audit log that ``user`` downloaded ``what`` of ``file`` (the original, a
+    zip, a companion's name), and through which share links when one admitted them."""
+    detail: dict[str, object] = {"what": what}
+    grant = share_grant(user)
+    if grant is not None and file.dataset_id in grant.dataset_ids:
+        detail["share_links"] = sorted(grant.link_ids)
+    audit_record(action=AuditAction.DOWNLOAD, actor=user, target=file, detail=detail)
 
 
 def open_original(item: InstrumentFile | CompanionFile) -> IO[bytes]:

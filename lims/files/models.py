@@ -9,7 +9,14 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from lims.core.permissions import dataset_filter, project_edit_filter
+from lims.core.permissions import (
+    dataset_live,
+    file_filter,
+    file_live,
+    project_edit_filter,
+    project_manage_filter,
+)
+from lims.core.trash import Trashable
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
@@ -42,14 +49,26 @@ def _preview_upload_to(instance: models.Model, filename: str) -> str:
 class InstrumentFileQuerySet(models.QuerySet["InstrumentFile"]):
     def visible_to(self, user: AnyUser | None) -> InstrumentFileQuerySet:
         """The files ``user`` may see: those of the datasets they may see."""
-        return self.filter(dataset_filter(user, prefix="dataset__"))
+        return self.filter(file_filter(user))
 
     def editable_by(self, user: AnyUser | None) -> InstrumentFileQuerySet:
         """The files ``user`` may change (contributor or more in the project)."""
-        return self.filter(project_edit_filter(user, prefix="dataset__project__"))
+        return self.filter(file_live() & project_edit_filter(user, prefix="dataset__project__"))
+
+    def live(self) -> InstrumentFileQuerySet:
+        """The files that are not in the trash, nor is their dataset or project."""
+        return self.filter(file_live())
+
+    def in_trash(self) -> InstrumentFileQuerySet:
+        """The files in the trash themselves, in datasets that are not."""
+        return self.filter(deleted_at__isnull=False).filter(dataset_live("dataset__"))
+
+    def managed_by(self, user: AnyUser | None) -> InstrumentFileQuerySet:
+        """The files of the projects ``user`` manages (what they may restore)."""
+        return self.filter(project_manage_filter(user, prefix="dataset__project__"))
 
 
-class InstrumentFile(models.Model):
+class InstrumentFile(Trashable):
     """One logical instrument file in a dataset, with what extraction learned from it.
 
     A TIA ``.emi`` with its ``.ser`` data files, or an ``.rpl`` with its ``.raw``, is one

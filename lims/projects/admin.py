@@ -1,14 +1,31 @@
+"""The admin of projects and memberships.
+
+Deleting is left out here: deletion goes through the trash (``project_trash``), which keeps a
+project restorable for a while, records it in the audit log, and purges its stored bytes.
+Projects in the trash are not listed; the trash page shows them.
+"""
+
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
-from lims.projects.models import Membership, Project
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from lims.projects.models import GroupMembership, Membership, Project
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+
+
+class GroupMembershipInline(admin.TabularInline):
+    model = GroupMembership
+    extra = 0
+    autocomplete_fields = ["group"]
 
 
 @admin.register(Project)
@@ -26,8 +43,15 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "description", "created_by__username"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["created_by"]
-    inlines = [MembershipInline]
+    exclude = ["deleted_at", "deleted_by"]
+    inlines = [MembershipInline, GroupMembershipInline]
     date_hierarchy = "created_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Project]:
+        return super().get_queryset(request).live()  # type: ignore[attr-defined]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     @admin.display(description="members")
     def member_count(self, obj: Project) -> int:
@@ -35,7 +59,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
     @admin.display(description="datasets")
     def dataset_count(self, obj: Project) -> int:
-        return obj.datasets.count()
+        return obj.datasets.live().count()  # type: ignore[attr-defined]
 
 
 @admin.register(Membership)
@@ -45,3 +69,12 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["project__name", "user__username", "user__email"]
     autocomplete_fields = ["project", "user"]
     list_select_related = ["project", "user"]
+
+
+@admin.register(GroupMembership)
+class GroupMembershipAdmin(admin.ModelAdmin):
+    list_display = ["project", "group", "role", "added_at"]
+    list_filter = ["role", "project"]
+    search_fields = ["project__name", "group__name"]
+    autocomplete_fields = ["project", "group"]
+    list_select_related = ["project", "group"]

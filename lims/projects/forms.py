@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from lims.core.permissions import Role, Visibility
+from lims.groups.models import ResearchGroup
 
 
 class ProjectForm(forms.Form):
@@ -38,3 +39,12 @@ class MemberAddForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class GroupAddForm(forms.Form):
+    group = forms.ModelChoiceField(
+        queryset=ResearchGroup.objects.order_by("name"),
+        label="Research group",
+        help_text="Its members get this role in the project.",
+    )
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)

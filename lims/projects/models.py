@@ -8,7 +8,15 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from lims.core.permissions import Role, Visibility, project_edit_filter, project_filter
+from lims.core.permissions import (
+    Role,
+    Visibility,
+    project_edit_filter,
+    project_filter,
+    project_live,
+    project_manage_filter,
+)
+from lims.core.trash import Trashable
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
@@ -23,12 +31,25 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         """The projects ``user`` may add datasets and files to."""
         return self.filter(project_edit_filter(user))
 
+    def live(self) -> ProjectQuerySet:
+        """The projects that are not in the trash."""
+        return self.filter(project_live())
 
-class Project(models.Model):
+    def in_trash(self) -> ProjectQuerySet:
+        """The projects in the trash."""
+        return self.exclude(project_live())
+
+    def managed_by(self, user: AnyUser | None) -> ProjectQuerySet:
+        """The projects ``user`` manages, in the trash or not (what they may restore)."""
+        return self.filter(project_manage_filter(user))
+
+
+class Project(Trashable):
     """A facility "space": a research project with members, holding datasets.
 
     ``visibility`` is the default for its datasets, and decides who sees the project itself.
-    New projects are private.
+    New projects are private. A deleted project is in the trash (``deleted_at``) with all it
+    holds until it is restored or purged.
     """
 
     name = models.CharField(max_length=200)
@@ -43,6 +64,9 @@ class Project(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
+    )
+    groups = models.ManyToManyField(
+        "groups.ResearchGroup", through="GroupMembership", related_name="projects"
     )
 
     objects = ProjectQuerySet.as_manager()
@@ -75,3 +99,23 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.get_role_display().lower()} of {self.project}"
+
+
+class GroupMembership(models.Model):
+    """A research group's role in a project: each member of the group holds it there."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="group_memberships")
+    group = models.ForeignKey(
+        "groups.ResearchGroup", on_delete=models.CASCADE, related_name="project_memberships"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.VIEWER)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "group"], name="one_membership_per_group")
+        ]
+        ordering = ["project", "group__name"]
+
+    def __str__(self) -> str:
+        return f"{self.group} is {self.get_role_display().lower()} of {self.project}"

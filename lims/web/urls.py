@@ -7,14 +7,19 @@ from django.urls import include, path
 
 from lims.web.views import (
     accounts,
+    audit,
     comments,
     datasets,
     downloads,
     facility,
     files,
+    groups,
     home,
     instruments,
+    people,
     projects,
+    sharing,
+    trash,
 )
 
 account_patterns = [
@@ -36,6 +41,10 @@ project_patterns = [
     path("<slug:slug>/edit/", projects.project_edit, name="edit"),
     path("<slug:slug>/members/", projects.member_add, name="member-add"),
     path("<slug:slug>/members/<int:user_id>/", projects.member_update, name="member-update"),
+    path("<slug:slug>/groups/", projects.group_add, name="group-add"),
+    path("<slug:slug>/groups/<int:group_id>/", projects.group_update, name="group-update"),
+    path("<slug:slug>/delete/", projects.project_delete, name="delete"),
+    path("<slug:slug>/audit/", audit.project_audit, name="audit"),
 ]
 
 dataset_patterns = [
@@ -44,6 +53,9 @@ dataset_patterns = [
     path("<uuid:uid>/edit/", datasets.dataset_edit, name="edit"),
     path("<uuid:uid>/upload/", datasets.dataset_upload, name="upload"),
     path("<uuid:uid>/reextract/", datasets.dataset_reextract, name="reextract"),
+    path("<uuid:uid>/delete/", datasets.dataset_delete, name="delete"),
+    path("<uuid:uid>/share/", sharing.share_create, name="share"),
+    path("<uuid:uid>/share/<int:link_id>/revoke/", sharing.share_revoke, name="share-revoke"),
 ]
 
 file_patterns = [
@@ -51,6 +63,7 @@ file_patterns = [
     path("<uuid:uid>/status/", files.file_status, name="status"),
     path("<uuid:uid>/compare/", files.file_compare, name="compare"),
     path("<uuid:uid>/reextract/", files.file_reextract, name="reextract"),
+    path("<uuid:uid>/delete/", files.file_delete, name="delete"),
     path("<uuid:uid>/signals/<int:index>/spectrum.json", files.file_spectrum, name="spectrum"),
     path("<uuid:uid>/download/", downloads.download, name="download"),
     path(
@@ -82,8 +95,24 @@ instrument_patterns = [
 facility_patterns = [
     path("", facility.dashboard, name="dashboard"),
     path("projects/", facility.projects, name="projects"),
-    path("people/", facility.people, name="people"),
+    path("people/", people.people, name="people"),
+    path("people/new/", people.person_create, name="person-create"),
+    path("people/<int:user_id>/", people.person_detail, name="person"),
+    path("people/<int:user_id>/activation/", people.person_activation, name="person-activation"),
+    path("people/<int:user_id>/transfer/", people.person_transfer, name="person-transfer"),
+    path("groups/", groups.groups, name="groups"),
+    path("groups/<slug:slug>/", groups.group_detail, name="group"),
+    path("groups/<slug:slug>/members/", groups.group_members, name="group-members"),
+    path("groups/<slug:slug>/delete/", groups.group_remove, name="group-delete"),
+    path("audit/", audit.facility_audit, name="audit"),
     path("failed/", facility.failed, name="failed"),
+]
+
+trash_patterns = [
+    path("", trash.trash, name="list"),
+    path("projects/<slug:slug>/restore/", trash.restore_project, name="restore-project"),
+    path("datasets/<uuid:uid>/restore/", trash.restore_dataset, name="restore-dataset"),
+    path("files/<uuid:uid>/restore/", trash.restore_file, name="restore-file"),
 ]
 
 urlpatterns = [
@@ -97,4 +126,6 @@ urlpatterns = [
     path("comments/", include((comment_patterns, "comments"))),
     path("instruments/", include((instrument_patterns, "instruments"))),
     path("facility/", include((facility_patterns, "manage"))),
+    path("trash/", include((trash_patterns, "trash"))),
+    path("share/<str:key>/", sharing.share_open, name="share-open"),
 ]

@@ -7,12 +7,16 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
+from lims.audit.models import AuditAction
+from lims.audit.services import audit_record
 from tests.factories import (
     CommentFactory,
     CompanionFileFactory,
     ExtractionRunFactory,
+    GroupMembershipFactory,
     InstrumentFactory,
     MembershipFactory,
+    ShareLinkFactory,
     SignalPreviewFactory,
     TagFactory,
     UploadSessionFactory,
@@ -39,6 +43,9 @@ def test_changelists_render_with_search_and_filters(client, model):
     MembershipFactory()
     TagFactory()
     UploadSessionFactory()
+    GroupMembershipFactory()
+    ShareLinkFactory()
+    audit_record(action=AuditAction.SIGN_IN, actor=UserFactory())
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     assert client.get(url).status_code == 200

@@ -28,7 +28,7 @@ from lims.api.views.common import (
     ingest_response,
     visible_dataset,
 )
-from lims.files.downloads import original_response
+from lims.files.downloads import download_record, original_response
 from lims.files.filters import InstrumentFileFilterSet
 from lims.files.ingest.services import file_ingest
 from lims.files.models import InstrumentFile
@@ -121,7 +121,9 @@ class InstrumentFileViewSet(UploadErrorsMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(summary="Download the original file", responses=BINARY)
     @action(detail=True, methods=["get"])
     def download(self, request: Request, uid: str | None = None) -> HttpResponse:
-        return original_response(self.get_object())
+        instrument_file = self.get_object()
+        download_record(file=instrument_file, user=request.user, what="original")
+        return original_response(instrument_file)
 
     @extend_schema(
         summary="The vendor's original metadata tree of each signal",

@@ -17,6 +17,8 @@ from django.db import transaction
 
 from extraction import is_companion_of, primary_name_for
 from lims.accounts.models import User
+from lims.audit.models import AuditAction
+from lims.audit.services import audit_record
 from lims.core.permissions import Action, require
 from lims.core.storage import delete_stored_after_commit, safe_filename
 from lims.datasets.models import Dataset
@@ -51,11 +53,16 @@ class IngestOutcome:
 
 
 def duplicate_of(*, dataset: Dataset, sha256: str) -> InstrumentFile | None:
-    """The file of ``dataset`` holding these bytes already, as a primary or a companion."""
-    found = dataset.files.filter(sha256=sha256).order_by("id").first()
+    """The file of ``dataset`` holding these bytes already, as a primary or a companion.
+
+    Files in the trash do not count: bytes sent again after a deletion make a new file.
+    """
+    found = dataset.files.live().filter(sha256=sha256).order_by("id").first()
     if found is None:
         companion = (
-            CompanionFile.objects.filter(parent__dataset=dataset, sha256=sha256)
+            CompanionFile.objects.filter(
+                parent__dataset=dataset, parent__deleted_at__isnull=True, sha256=sha256
+            )
             .select_related("parent")
             .order_by("id")
             .first()
@@ -73,7 +80,7 @@ def _parent_for_companion(dataset: Dataset, name: str) -> InstrumentFile | None:
     primary_name = primary_name_for(name)
     if primary_name is None:
         return None
-    candidates = dataset.files.filter(original_name__iexact=primary_name).order_by("-id")
+    candidates = dataset.files.live().filter(original_name__iexact=primary_name).order_by("-id")
     for candidate in candidates:
         if candidate.original_name.rsplit(".", 1)[0] != primary_name.rsplit(".", 1)[0]:
             continue  # stems are compared exactly, extensions case-insensitively
@@ -92,7 +99,8 @@ def _adopt_companions(primary: InstrumentFile) -> list[CompanionFile]:
     """
     stem = primary.original_name.rsplit(".", 1)[0]
     candidates = (
-        primary.dataset.files.exclude(pk=primary.pk)
+        primary.dataset.files.live()
+        .exclude(pk=primary.pk)
         .filter(original_name__startswith=stem, companions__isnull=True)
         .prefetch_related("previews")
         .order_by("id")
@@ -163,13 +171,15 @@ def file_ingest(
             Dataset.objects.select_for_update().only("pk").get(pk=dataset.pk)
             existing = duplicate_of(dataset=dataset, sha256=sha256)
             if existing is not None:
-                return IngestOutcome(file=existing, created=False, duplicate=True)
+                return _recorded(IngestOutcome(file=existing, created=False, duplicate=True), user)
             parent = _parent_for_companion(dataset, name)
             if parent is not None:
                 companion = companion_add(parent=parent, name=name, content=content, sha256=sha256)
                 if queue_extraction:
                     extraction_queue(file=parent, user=user)
-                return IngestOutcome(file=parent, created=False, companion=companion)
+                return _recorded(
+                    IngestOutcome(file=parent, created=False, companion=companion), user
+                )
             if isinstance(content, Path):
                 instrument_file = file_register(
                     dataset=dataset,
@@ -185,7 +195,18 @@ def file_ingest(
             _adopt_companions(instrument_file)
             if queue_extraction:
                 extraction_queue(file=instrument_file, user=user)
-            return IngestOutcome(file=instrument_file, created=True)
+            return _recorded(IngestOutcome(file=instrument_file, created=True), user)
+
+
+def _recorded(outcome: IngestOutcome, user: User) -> IngestOutcome:
+    """Record the upload in the audit log (in the ingest's transaction) and pass it on."""
+    detail: dict[str, object] = {"sha256": outcome.file.sha256}
+    if outcome.duplicate:
+        detail["duplicate"] = True
+    if outcome.companion is not None:
+        detail["companion"] = outcome.companion.original_name
+    audit_record(action=AuditAction.UPLOAD, actor=user, target=outcome.file, detail=detail)
+    return outcome
 
 
 def files_ingest(*, dataset: Dataset, uploads: Iterable[File], user: User) -> list[IngestOutcome]:

@@ -21,6 +21,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION, companion_patterns
+from lims.audit.models import AuditAction
+from lims.audit.services import audit_record
 from lims.core.permissions import Action, acting_user, require
 from lims.core.tasks import send
 from lims.datasets.models import Dataset
@@ -120,7 +122,9 @@ def extraction_runs_recover(*, stale_after: dt.timedelta | None = None) -> int:
 def file_reextract(*, file: InstrumentFile, user: AnyUser) -> ExtractionRun:
     """Extract ``file`` again (after a reader fix, a new extractor version): managers only."""
     require(user, Action.MANAGE, file, "Re-extraction is for the project's managers.")
-    return extraction_queue(file=file, user=user)
+    run = extraction_queue(file=file, user=user)
+    audit_record(action=AuditAction.REEXTRACT, actor=user, target=file, detail={"run": run.pk})
+    return run
 
 
 def dataset_reextract(*, dataset: Dataset, user: AnyUser) -> int:
@@ -130,7 +134,8 @@ def dataset_reextract(*, dataset: Dataset, user: AnyUser) -> int:
     worker), so a dataset of any size answers at once.
     """
     require(user, Action.MANAGE, dataset, "Re-extraction is for the project's managers.")
-    count = dataset.files.count()
+    count = dataset.files.live().count()
+    audit_record(action=AuditAction.REEXTRACT, actor=user, target=dataset, detail={"files": count})
     actor = acting_user(user)
     user_id = actor.pk if actor is not None else None
     transaction.on_commit(partial(send, REEXTRACT_DATASET, args=[dataset.pk, user_id]))
@@ -141,7 +146,7 @@ def dataset_reextract_run(*, dataset: Dataset, user: AnyUser) -> int:
     """Queue a run for every file of ``dataset`` (the worker side of dataset_reextract)."""
     require(user, Action.MANAGE, dataset, "Re-extraction is for the project's managers.")
     count = 0
-    for instrument_file in dataset.files.order_by("id").iterator():
+    for instrument_file in dataset.files.live().order_by("id").iterator():
         with transaction.atomic():
             extraction_queue(file=instrument_file, user=user)
         count += 1
@@ -159,9 +164,10 @@ def _version_key(version: str) -> tuple[int, ...]:
 def files_outdated() -> QuerySet[InstrumentFile]:
     """Files last extracted by an older extractor version (or never successfully extracted)."""
     current = _version_key(EXTRACTOR_VERSION)
-    versions = InstrumentFile.objects.values_list("extractor_version", flat=True).distinct()
+    files = InstrumentFile.objects.live()
+    versions = files.values_list("extractor_version", flat=True).distinct()
     older = [v for v in versions if not v or _version_key(v) < current]
-    return InstrumentFile.objects.filter(extractor_version__in=older).exclude(
+    return files.filter(extractor_version__in=older).exclude(
         status__in=[ExtractionStatus.PENDING, ExtractionStatus.RUNNING]
     )
 
@@ -174,4 +180,6 @@ def files_reextract_outdated(*, user: AnyUser) -> int:
         with transaction.atomic():
             extraction_queue(file=instrument_file, user=user)
         count += 1
+    if count:
+        audit_record(action=AuditAction.REEXTRACT, actor=user, detail={"outdated_files": count})
     return count

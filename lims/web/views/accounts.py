@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -13,11 +14,19 @@ from django.urls import reverse_lazy
 from rest_framework.authtoken.models import Token
 
 from lims.accounts.services import api_token_regenerate, api_token_revoke
-from lims.projects.models import Membership
+from lims.web.views.home import my_projects
 
 
 class LoginView(auth_views.LoginView):
+    """The sign-in page: a password, or single sign-on when it is configured."""
+
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = settings.OIDC_ENABLED
+        context["oidc_provider_name"] = settings.OIDC_PROVIDER_NAME
+        return context
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -48,9 +57,4 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 def _account_context(user: Any, token: Token | None, show_key: bool) -> dict[str, Any]:
-    memberships = Membership.objects.filter(user_id=user.pk).select_related("project")
-    return {
-        "token": token,
-        "show_key": show_key,
-        "memberships": memberships.order_by("project__name"),
-    }
+    return {"token": token, "show_key": show_key, "memberships": my_projects(user)}

@@ -1,4 +1,5 @@
-"""Dataset pages: one dataset with its file table or gallery, creating and editing one."""
+"""Dataset pages: one dataset with its file table or gallery (share links admit to it),
+creating, editing and deleting one."""
 
 from __future__ import annotations
 
@@ -8,24 +9,28 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lims.comments.forms import CommentForm
+from lims.comments.models import Comment
 from lims.core.pagination import paginate
-from lims.core.permissions import Action, can, require
+from lims.core.permissions import Action, can, only_shared, require
 from lims.datasets.forms import DatasetForm
 from lims.datasets.models import Dataset
-from lims.datasets.services import dataset_create, dataset_update
+from lims.datasets.services import dataset_create, dataset_trash, dataset_update
 from lims.files.filters import InstrumentFileFilterSet, metadata_text
 from lims.files.ingest.services import files_ingest
 from lims.files.models import ExtractionStatus, InstrumentFile
 from lims.files.runs.services import dataset_reextract as dataset_reextract_service
 from lims.files.uploads.handlers import streaming_uploads
 from lims.projects.models import Project
+from lims.sharing.forms import ShareLinkForm
+from lims.web.forms import show_errors
+from lims.web.sharing import share_links_admitted
+from lims.web.views.trash import moved_to_trash
 
 IN_PROGRESS = (ExtractionStatus.PENDING, ExtractionStatus.RUNNING)
 
@@ -37,7 +42,7 @@ def file_table_queryset(request: HttpRequest, dataset: Dataset) -> InstrumentFil
     are not loaded.
     """
     files = (
-        InstrumentFile.objects.filter(dataset=dataset)
+        InstrumentFile.objects.filter(dataset=dataset, deleted_at__isnull=True)
         .annotate(microscope=metadata_text("microscope"), kind=metadata_text("kind"))
         .select_related("instrument")
         .defer("metadata", "signals", "original_metadata")
@@ -61,15 +66,10 @@ def _dataset_form(request: HttpRequest, project: Project, **kwargs: Any) -> Data
     return form
 
 
-def _form_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, field by field where it can."""
-    for field, errors in error.message_dict.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
-
-
+@share_links_admitted
 def dataset_detail(request: HttpRequest, uid: Any) -> HttpResponse:
-    """A dataset: its facts, the file table (sortable, paginated) or gallery, and comments.
+    """A dataset: its facts, the file table (sortable, paginated) or gallery, and comments;
+    for its managers, its share links.
 
     With htmx the file table alone is answered, for live status refreshes.
     """
@@ -93,7 +93,9 @@ def dataset_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         "can_contribute": can(request.user, Action.CONTRIBUTE, dataset),
         **pagination,
     }
-    context["counts"] = InstrumentFile.objects.filter(dataset=dataset).aggregate(
+    context["counts"] = InstrumentFile.objects.filter(
+        dataset=dataset, deleted_at__isnull=True
+    ).aggregate(
         total=Count("id"),
         done=Count("id", filter=Q(status=ExtractionStatus.DONE)),
         waiting=Count("id", filter=Q(status__in=IN_PROGRESS)),
@@ -103,17 +105,24 @@ def dataset_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         # The file list, and the counts in the page header out of band.
         context["oob_counts"] = True
         return render(request, "datasets/_files.html", context)
+    can_manage = can(request.user, Action.MANAGE, dataset)
     context.update(
         {
             "tags": list(dataset.tags.all()),
-            "comments": dataset.comments.select_related("author"),
+            "comments": Comment.objects.visible_to(request.user)
+            .filter(dataset=dataset)
+            .select_related("author"),
             "comment_form": CommentForm(),
             "can_comment": can(request.user, Action.COMMENT, dataset),
             "can_edit": can(request.user, Action.EDIT, dataset),
-            "can_manage": can(request.user, Action.MANAGE, dataset),
+            "can_manage": can_manage,
             "upload_api": reverse("api:upload-list"),
+            "through_share_link": only_shared(request.user, dataset),
         }
     )
+    if can_manage:
+        context["share_links"] = dataset.share_links.select_related("created_by")[:50]
+        context["share_form"] = ShareLinkForm()
     return render(request, "datasets/detail.html", context)
 
 
@@ -127,7 +136,7 @@ def dataset_create_view(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             dataset = dataset_create(project=project, created_by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"Dataset “{dataset.title}” created. Add its files below.")
             return redirect(dataset)
@@ -150,7 +159,7 @@ def dataset_edit(request: HttpRequest, uid: Any) -> HttpResponse:
         try:
             dataset_update(dataset=dataset, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, "Dataset saved.")
             return redirect(dataset)
@@ -190,3 +199,13 @@ def dataset_upload(request: HttpRequest, uid: Any) -> HttpResponse:
         request, f"{len(outcomes) - duplicates} file(s) received{note}; extraction is queued."
     )
     return redirect(dataset)
+
+
+@login_required
+@require_POST
+def dataset_delete(request: HttpRequest, uid: Any) -> HttpResponse:
+    """The project's managers move a dataset, with its files, to the trash."""
+    dataset = _dataset_or_404(request, uid)
+    dataset_trash(dataset=dataset, user=request.user)
+    moved_to_trash(request, dataset.title)
+    return redirect(dataset.project)

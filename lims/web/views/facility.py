@@ -1,4 +1,8 @@
-"""The facility manager's pages: every project, every person and role, failed extractions."""
+"""The facility manager's pages: the overview, every project, failed extractions.
+
+People and research groups have their own modules (``people``, ``groups``), as do the audit
+log and the trash.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,20 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-from lims.accounts.filters import UserFilterSet
 from lims.core.pagination import paginate
-from lims.core.permissions import is_facility_manager
+from lims.core.permissions import dataset_live, file_live, is_facility_manager
 from lims.datasets.models import Dataset
 from lims.files.models import ExtractionStatus, InstrumentFile
 from lims.instruments.models import Instrument
 from lims.projects.filters import ProjectFilterSet
-from lims.projects.models import Membership, Project
+from lims.projects.models import Project
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def facility_manager_required(view: View) -> View:
@@ -30,7 +34,7 @@ def facility_manager_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_facility_manager(request.user):
             raise PermissionDenied("Only facility managers may open this page.")
         return view(request, *args, **kwargs)
@@ -41,7 +45,8 @@ def facility_manager_required(view: View) -> View:
 @facility_manager_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Figures of the whole facility, and what needs attention."""
-    files = InstrumentFile.objects.aggregate(
+    user = request.user
+    files = InstrumentFile.objects.visible_to(user).aggregate(
         total=Count("id"),
         failed=Count("id", filter=Q(status=ExtractionStatus.FAILED)),
         waiting=Count(
@@ -49,12 +54,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
     )
     context = {
-        "n_projects": Project.objects.count(),
-        "n_datasets": Dataset.objects.count(),
+        "n_projects": Project.objects.visible_to(user).count(),
+        "n_datasets": Dataset.objects.visible_to(user).count(),
         "n_users": get_user_model().objects.filter(is_active=True).count(),
         "n_instruments": Instrument.objects.filter(active=True).count(),
         "files": files,
-        "recent_failed": InstrumentFile.objects.filter(status=ExtractionStatus.FAILED)
+        "recent_failed": InstrumentFile.objects.visible_to(user)
+        .filter(status=ExtractionStatus.FAILED)
         .select_related("dataset__project")
         .order_by("-uploaded_at")[:5],
     }
@@ -63,11 +69,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @facility_manager_required
 def projects(request: HttpRequest) -> HttpResponse:
-    """Every project, with its members, datasets and files counted."""
-    queryset = Project.objects.annotate(
+    """Every project, with its members, datasets and files counted (the trash left out)."""
+    queryset = Project.objects.visible_to(request.user).annotate(
         n_members=Count("memberships", distinct=True),
-        n_datasets=Count("datasets", distinct=True),
-        n_files=Count("datasets__files", distinct=True),
+        n_groups=Count("group_memberships", distinct=True),
+        n_datasets=Count("datasets", filter=dataset_live("datasets__"), distinct=True),
+        n_files=Count("datasets__files", filter=file_live("datasets__files__"), distinct=True),
     )
     filterset = ProjectFilterSet(request.GET, queryset=queryset)
     query = request.GET.get("q", "").strip()
@@ -75,24 +82,11 @@ def projects(request: HttpRequest) -> HttpResponse:
 
 
 @facility_manager_required
-def people(request: HttpRequest) -> HttpResponse:
-    """Every account with its projects and roles."""
-    queryset = get_user_model().objects.prefetch_related(
-        Prefetch(
-            "memberships",
-            queryset=Membership.objects.select_related("project").order_by("project__name"),
-        )
-    )
-    filterset = UserFilterSet(request.GET, queryset=queryset)
-    query = request.GET.get("q", "").strip()
-    return render(request, "manage/people.html", {"q": query, **paginate(request, filterset.qs)})
-
-
-@facility_manager_required
 def failed(request: HttpRequest) -> HttpResponse:
     """Files whose extraction failed, newest first, with the reason."""
     queryset = (
-        InstrumentFile.objects.filter(status=ExtractionStatus.FAILED)
+        InstrumentFile.objects.visible_to(request.user)
+        .filter(status=ExtractionStatus.FAILED)
         .select_related("dataset__project")
         .order_by("-uploaded_at")
     )

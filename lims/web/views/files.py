@@ -18,12 +18,16 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from lims.comments.forms import CommentForm
-from lims.core.permissions import Action, can
+from lims.comments.models import Comment
+from lims.core.permissions import Action, can, only_shared
 from lims.files.models import ExtractionStatus, InstrumentFile, SignalPreview
 from lims.files.runs.services import file_reextract as file_reextract_service
+from lims.files.trash.services import file_trash
 from lims.web.auth import api_authenticated
 from lims.web.display import diff_rows, extraction_heading, summary_rows
+from lims.web.sharing import share_links_admitted
 from lims.web.templatetags.lims_files import preview_url, signal_preview_url
+from lims.web.views.trash import moved_to_trash
 
 IN_PROGRESS = (ExtractionStatus.PENDING, ExtractionStatus.RUNNING)
 #: at most this many files are offered in the "compare with…" list
@@ -50,13 +54,14 @@ def _signal_index(request: HttpRequest, file: InstrumentFile) -> int:
 def _compare_choices(file: InstrumentFile) -> QuerySet[InstrumentFile]:
     """The other files of the dataset offered in "compare with…" (same dataset: same access)."""
     return (
-        InstrumentFile.objects.filter(dataset_id=file.dataset_id)
+        InstrumentFile.objects.filter(dataset_id=file.dataset_id, deleted_at__isnull=True)
         .exclude(pk=file.pk)
         .only("uid", "original_name")
         .order_by("original_name")[:COMPARE_CHOICES]
     )
 
 
+@share_links_admitted
 def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     """Everything about one file, in a bounded number of queries whatever its size."""
     file = _file_or_404(request, uid)
@@ -91,10 +96,13 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         "is_spectrum": is_spectrum,
         "in_progress": file.status in IN_PROGRESS,
         "siblings": siblings,
-        "comments": file.comments.select_related("author"),
+        "comments": Comment.objects.visible_to(request.user)
+        .filter(file=file)
+        .select_related("author"),
         "comment_form": CommentForm(),
         "can_comment": can(request.user, Action.COMMENT, file),
         "can_manage": can(request.user, Action.MANAGE, file),
+        "through_share_link": only_shared(request.user, file),
     }
     return render(request, "files/detail.html", context)
 
@@ -106,6 +114,7 @@ def _preview_src(file: InstrumentFile, selected: SignalPreview | None) -> str:
     return preview_url(file)
 
 
+@share_links_admitted
 def file_status(request: HttpRequest, uid: Any) -> HttpResponse:
     """The status badge as an htmx fragment; it keeps polling itself only while in progress.
 
@@ -122,6 +131,7 @@ def file_status(request: HttpRequest, uid: Any) -> HttpResponse:
     return response
 
 
+@share_links_admitted
 def file_compare(request: HttpRequest, uid: Any) -> HttpResponse:
     """The differences between this file's metadata and another's (``?with=<uid>``)."""
     file = _file_or_404(request, uid)
@@ -159,11 +169,22 @@ def file_reextract(request: HttpRequest, uid: Any) -> HttpResponse:
     return redirect(file)
 
 
+@login_required
+@require_POST
+def file_delete(request: HttpRequest, uid: Any) -> HttpResponse:
+    """The project's managers move a file to the trash."""
+    file = _file_or_404(request, uid, light=True)
+    file_trash(file=file, user=request.user)
+    moved_to_trash(request, file.original_name)
+    return redirect(file.dataset)
+
+
 # --- Spectrum data for the interactive plot ---------------------------------------------------
 
 
 @require_safe
 @api_authenticated
+@share_links_admitted
 def file_spectrum(request: HttpRequest, uid: Any, index: int) -> HttpResponse:
     """``{x: [...], y: [...], x_label, x_unit, y_label, points, summed}`` of one spectrum
     signal, for the plot: computed at extraction time and stored with the previews, so no

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from lims.core.pagination import paginate
-from lims.core.permissions import dataset_filter
+from lims.core.permissions import file_filter
 from lims.files.models import InstrumentFile
 from lims.instruments.models import Instrument
 
@@ -15,7 +15,7 @@ from lims.instruments.models import Instrument
 def instrument_list(request: HttpRequest) -> HttpResponse:
     """Every instrument, with the number of files the user may see from it."""
     instruments = Instrument.objects.annotate(
-        n_files=Count("files", filter=dataset_filter(request.user, prefix="files__dataset__"))
+        n_files=Count("files", filter=file_filter(request.user, prefix="files__"))
     ).order_by("-active", "name")
     return render(request, "instruments/list.html", {"instruments": instruments})
 

@@ -1,4 +1,5 @@
-"""Project pages: the list, one project with its members and datasets, creating one."""
+"""Project pages: the list, one project with its members (people and research groups) and
+datasets, creating one, deleting one."""
 
 from __future__ import annotations
 
@@ -11,24 +12,38 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from lims.core.pagination import paginate
-from lims.core.permissions import Action, can, dataset_filter, require, role_in
+from lims.core.permissions import (
+    Action,
+    can,
+    dataset_filter,
+    file_live,
+    member_filter,
+    require,
+    role_in,
+)
 from lims.datasets.models import Dataset
 from lims.files.models import InstrumentFile
+from lims.groups.models import ResearchGroup
 from lims.projects.filters import ProjectFilterSet
-from lims.projects.forms import MemberAddForm, MemberRoleForm, ProjectForm
-from lims.projects.models import Membership, Project
+from lims.projects.forms import GroupAddForm, MemberAddForm, MemberRoleForm, ProjectForm
+from lims.projects.models import Project
 from lims.projects.services import (
     MANAGERS_ONLY,
+    group_membership_remove,
+    group_membership_set,
     membership_remove,
     membership_set,
     project_create,
+    project_trash,
     project_update,
 )
+from lims.web.forms import message_errors
+from lims.web.views.trash import moved_to_trash
 
 THUMBS_PER_DATASET = 4
 
 
-def _project_or_404(request: HttpRequest, slug: str) -> Project:
+def project_or_404(request: HttpRequest, slug: str) -> Project:
     """The project, if the user may see it; invisible projects do not exist for them."""
     project = get_object_or_404(Project.objects.visible_to(request.user), slug=slug)
     return project
@@ -43,27 +58,26 @@ def project_list(request: HttpRequest) -> HttpResponse:
     filterset = ProjectFilterSet(request.GET, queryset=queryset)
     query = request.GET.get("q", "").strip()
     mine: set[int] = set()
-    if request.user.is_authenticated:
-        mine = set(
-            Membership.objects.filter(user_id=request.user.pk).values_list("project_id", flat=True)
-        )
+    if request.user.is_authenticated:  # in person or through a research group
+        mine = set(Project.objects.filter(member_filter(request.user)).values_list("id", flat=True))
     context = {"q": query, "mine": mine, **paginate(request, filterset.qs, 30)}
     return render(request, "projects/list.html", context)
 
 
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A project: its description, members and roles, and datasets with thumbnails."""
-    project = _project_or_404(request, slug)
+    project = project_or_404(request, slug)
     datasets = (
         Dataset.objects.visible_to(request.user)
         .filter(project=project)
         .select_related("created_by", "project")
-        .annotate(n_files=Count("files", distinct=True))
+        .annotate(n_files=Count("files", filter=file_live("files__"), distinct=True))
         .prefetch_related(
             "tags",
             Prefetch(
                 "files",
-                queryset=InstrumentFile.objects.exclude(thumbnail="")
+                queryset=InstrumentFile.objects.filter(deleted_at__isnull=True)
+                .exclude(thumbnail="")
                 .only("id", "uid", "dataset_id", "original_name", "thumbnail")
                 .order_by("original_name")[:THUMBS_PER_DATASET],
                 to_attr="thumb_files",
@@ -75,13 +89,19 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
         Case(When(role="manager", then=0), When(role="contributor", then=1), default=2),
         "user__username",
     )
+    group_memberships = project.group_memberships.select_related("group").annotate(
+        n_members=Count("group__members")
+    )
+    can_manage = can(request.user, Action.MANAGE, project)
     context = {
         "project": project,
         "role": role_in(request.user, project),
         "memberships": memberships,
-        "can_manage": can(request.user, Action.MANAGE, project),
+        "group_memberships": group_memberships,
+        "can_manage": can_manage,
         "can_contribute": can(request.user, Action.CONTRIBUTE, project),
         "add_form": MemberAddForm(),
+        "group_form": GroupAddForm() if can_manage else None,
         "role_form": MemberRoleForm(),
         **paginate(request, datasets, 24),
     }
@@ -102,7 +122,7 @@ def project_create_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """Managers change a project's name, description and default visibility."""
-    project = _project_or_404(request, slug)
+    project = project_or_404(request, slug)
     require(request.user, Action.MANAGE, project, MANAGERS_ONLY)
     initial = {
         "name": project.name,
@@ -120,7 +140,7 @@ def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def member_add(request: HttpRequest, slug: str) -> HttpResponse:
-    project = _project_or_404(request, slug)
+    project = project_or_404(request, slug)
     require(request.user, Action.MANAGE, project, MANAGERS_ONLY)
     form = MemberAddForm(request.POST)
     if form.is_valid():
@@ -130,16 +150,14 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
         )
         messages.success(request, f"{member} is now {membership.get_role_display().lower()}.")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        message_errors(request, form)
     return redirect(f"{project.get_absolute_url()}#members")
 
 
 @login_required
 @require_POST
 def member_update(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
-    project = _project_or_404(request, slug)
+    project = project_or_404(request, slug)
     require(request.user, Action.MANAGE, project, MANAGERS_ONLY)
     member = get_object_or_404(get_user_model(), pk=user_id, memberships__project=project)
     if request.POST.get("action") == "remove":
@@ -162,3 +180,54 @@ def member_update(request: HttpRequest, slug: str, user_id: int) -> HttpResponse
     else:
         messages.success(request, f"{member} is now {membership.get_role_display().lower()}.")
     return redirect(f"{project.get_absolute_url()}#members")
+
+
+@login_required
+@require_POST
+def group_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Managers give a research group a role in the project."""
+    project = project_or_404(request, slug)
+    require(request.user, Action.MANAGE, project, MANAGERS_ONLY)
+    form = GroupAddForm(request.POST)
+    if form.is_valid():
+        group = form.cleaned_data["group"]
+        membership = group_membership_set(
+            project=project, group=group, role=form.cleaned_data["role"], user=request.user
+        )
+        messages.success(
+            request, f"The group {group} is now {membership.get_role_display().lower()}."
+        )
+    else:
+        message_errors(request, form)
+    return redirect(f"{project.get_absolute_url()}#groups")
+
+
+@login_required
+@require_POST
+def group_update(request: HttpRequest, slug: str, group_id: int) -> HttpResponse:
+    """Managers change a group's role in the project, or take the group out."""
+    project = project_or_404(request, slug)
+    require(request.user, Action.MANAGE, project, MANAGERS_ONLY)
+    group = get_object_or_404(ResearchGroup, pk=group_id, project_memberships__project=project)
+    if request.POST.get("action") == "remove":
+        group_membership_remove(project=project, group=group, user=request.user)
+        messages.success(request, f"The group {group} was removed from the project.")
+        return redirect(f"{project.get_absolute_url()}#groups")
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        raise Http404("Unknown role.")
+    membership = group_membership_set(
+        project=project, group=group, role=form.cleaned_data["role"], user=request.user
+    )
+    messages.success(request, f"The group {group} is now {membership.get_role_display().lower()}.")
+    return redirect(f"{project.get_absolute_url()}#groups")
+
+
+@login_required
+@require_POST
+def project_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    """Managers move the project, with everything in it, to the trash."""
+    project = project_or_404(request, slug)
+    project_trash(project=project, user=request.user)
+    moved_to_trash(request, project.name)
+    return redirect("trash:list")

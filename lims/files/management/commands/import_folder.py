@@ -93,7 +93,7 @@ class Command(BaseCommand):
         root: Path = options["path"].expanduser().resolve()
         if not root.is_dir():
             raise CommandError(f"{root} is not a folder.", returncode=EXIT_USAGE)
-        project = Project.objects.filter(slug=options["project"]).first()
+        project = Project.objects.live().filter(slug=options["project"]).first()
         if project is None:
             raise CommandError(f"No project '{options['project']}'.", returncode=EXIT_USAGE)
         if not options["dataset"] and not options["per_folder"]:
@@ -130,7 +130,7 @@ class Command(BaseCommand):
         return user
 
     def _dataset(self, title: str) -> Dataset:
-        dataset = Dataset.objects.filter(project=self.project, title=title).first()
+        dataset = Dataset.objects.live().filter(project=self.project, title=title).first()
         if dataset is None:
             dataset = dataset_create(project=self.project, title=title, created_by=self.user)
             self.stdout.write(f"Created dataset '{title}'.")

@@ -71,7 +71,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Queued {queued} file(s) for extraction."))
 
     def _files(self, options: dict[str, Any]) -> QuerySet[InstrumentFile]:
-        files = files_outdated() if options["outdated"] else InstrumentFile.objects.all()
+        files = files_outdated() if options["outdated"] else InstrumentFile.objects.live()
         try:
             dataset = uuid.UUID(options["dataset"]) if options["dataset"] else None
             uids = [uuid.UUID(uid) for uid in options["file"]]

@@ -7,7 +7,7 @@ import lims.files.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("files", "0003_upload_session"),
+        ("files", "0004_instrumentfile_trash"),
     ]
 
     operations = [

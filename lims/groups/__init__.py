@@ -1,0 +1,1 @@
+"""Research groups: people who join projects together (see :mod:`lims.groups.models`)."""

@@ -1,0 +1,1 @@
+"""Share links: time-limited, revocable, read-only access for people without an account."""
