@@ -1,0 +1,129 @@
+"""How many bytes of data a file declares, read from its own headers where that is cheap.
+
+The size on disk says little about memory for compressed or event-stream formats: an HDF5
+dataset of zeros compresses a thousandfold, and an EDS spectrum image stored as a stream of
+X-ray events (Velox ``SpectrumStream``) becomes a dense cube of scan pixels times channels when
+read. :func:`declared_bytes` reads what the reader will build from the headers alone (HDF5
+dataset shapes and Velox stream settings, Zarr array metadata, TIFF page headers) so that
+:mod:`extraction.read` can choose an eager or a lazy read before reading anything.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["HDF5_READERS", "STREAMED_READERS", "declared_bytes"]
+
+#: Readers whose files are HDF5 (their datasets' shapes say what the reader builds).
+HDF5_READERS = {"EMD", "HSPY", "NeXus", "USID", "Delmic", "Arina", "Tofwerk"}
+#: TIFFs smaller than this cannot expand beyond a few hundred MB (deflate's ratio is at most
+#: about 1000:1); their page headers are not parsed only to learn that.
+TIFF_PROBE_MIN_BYTES = 128 * 1024
+#: Formats whose data are stored as compressed events or packed maps of unknown expansion
+#: (JEOL Analysis Station ``.pts`` spectrum images, Bruker ``.bcf`` hypermaps).
+STREAMED_READERS = {"JEOL", "Bruker"}
+
+
+def _nbytes(shape: Any, dtype: Any) -> int:
+    try:
+        return int(np.prod([int(n) for n in shape], dtype=np.int64)) * np.dtype(dtype).itemsize
+    except (TypeError, ValueError):
+        return 0
+
+
+def _velox_cube(handle: Any) -> int:
+    """Bytes of the dense spectrum image a Velox ``SpectrumStream`` becomes: scan pixels (the
+    shape of the file's images, as the reader takes it) times channels times the size of the
+    stream encoding; the streams of several detectors are summed into one cube."""
+    streams = handle.get("Data/SpectrumStream")
+    images = handle.get("Data/Image")
+    if streams is None or images is None or not len(streams):
+        return 0
+    pixels = max(
+        (int(np.prod(images[k]["Data"].shape[:2])) for k in images if "Data" in images[k]),
+        default=0,
+    )
+    try:
+        settings = json.loads(
+            bytes(streams[next(iter(streams))]["AcquisitionSettings"][0]).decode().rstrip("\x00")
+        )
+        channels = int(settings["bincount"])
+        itemsize = np.dtype(settings.get("StreamEncoding", "uint16")).itemsize
+    except (KeyError, ValueError, TypeError, StopIteration):
+        return 0
+    return pixels * channels * itemsize
+
+
+def _hdf5(path: Path) -> int | None:
+    # h5py is imported here: ``import extraction`` (the LIMS web process) must not load it
+    import h5py
+
+    total = 0
+
+    def add(_name: str, item: Any) -> None:
+        nonlocal total
+        if isinstance(item, h5py.Dataset) and item.dtype.kind in "biufcV":
+            total += _nbytes(item.shape, item.dtype)
+
+    try:
+        with h5py.File(path, "r") as handle:
+            handle.visititems(add)
+            total += _velox_cube(handle)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return total
+
+
+def _zarr_arrays(path: Path) -> list[dict[str, Any]]:
+    """The ``.zarray`` documents of a Zarr store (a ZipStore file or a DirectoryStore)."""
+    documents = []
+    if path.is_dir():
+        for meta in path.rglob(".zarray"):
+            documents.append(json.loads(meta.read_text(encoding="utf-8")))
+    else:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if name.endswith(".zarray"):
+                    documents.append(json.loads(archive.read(name)))
+    return documents
+
+
+def _zarr(path: Path) -> int | None:
+    try:
+        arrays = _zarr_arrays(path)
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return None
+    return sum(_nbytes(a.get("shape", ()), a.get("dtype", "u1")) for a in arrays)
+
+
+def _tiff(path: Path, size: int) -> int | None:
+    if size < TIFF_PROBE_MIN_BYTES:
+        return size
+    # tifffile is imported here for the same reason as h5py above
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tiff:
+            return sum(_nbytes(page.shape, page.dtype) for page in tiff.pages)
+    except Exception:  # a damaged TIFF: the reader will say what is wrong
+        return None
+
+
+def declared_bytes(path: Path, reader: str, size: int) -> int | None:
+    """Bytes of data ``reader`` will build from ``path`` (``size`` bytes on disk), from the
+    file's headers; ``None`` when the format does not say cheaply (event streams such as
+    JEOL ``.pts``)."""
+    if reader in HDF5_READERS:
+        return _hdf5(path)
+    if reader == "ZSPY":
+        return _zarr(path)
+    if reader == "TIFF":
+        return _tiff(path, size)
+    if reader in STREAMED_READERS:
+        return None
+    return size
