@@ -238,6 +238,15 @@ def _read_and_describe(
         return
     except ReadFailure as exc:
         result.status, result.error = "failed", str(exc)
+        result.format = exc.format
+        if exc.signals:  # the data are damaged, the metadata were read: keep them
+            result.reader = exc.reader
+            result.signals = [_signal_record(s, "", None, full, [], []) for s in exc.signals]
+            for record, signal in zip(result.signals, exc.signals, strict=True):
+                record.metadata["warnings"].extend(signal.warnings)
+                if full:
+                    record.original_metadata = to_jsonsafe(signal.original_metadata)
+            result.summary = _summary(result)
         return
     result.reader = reader
     result.format = format_label(primary, signals[0] if signals else None, reader)
