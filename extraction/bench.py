@@ -33,10 +33,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .cli import _walk
 from .core import extract
 from .detect import candidate_readers, plugin_by_name
-from .grouping import FileGroup, group_files
+from .grouping import FileGroup, group_files, walk
 
 SIG = 128
 
@@ -104,7 +103,7 @@ def bench_folder(folder: Path, repeat: int, *, same_folder: bool = False) -> tup
     """
     groups: list[tuple[FileGroup, Callable[[], Any]]] = []
     skipped: list[str] = []
-    for group in group_files(_walk([folder])):
+    for group in group_files(walk([folder])):
         read = bare_reader(group)
         if read is None:
             skipped.append(_name(group, folder))
