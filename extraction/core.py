@@ -258,9 +258,10 @@ def _read_and_describe(
         previews_dir = previews_dir.resolve()
         stem = _file_stem(primary)
     pending: list[Future[None]] = []
+    several = len(signals) > 1  # their thumbnails carry the signal's name
     for signal in signals:
         result.signals.append(
-            _signal_record(signal, stem, previews_dir, full, result.warnings, pending)
+            _signal_record(signal, stem, previews_dir, full, result.warnings, pending, several)
         )
     if full:
         # each tree converted once; sub-trees the signals share are converted once per file
@@ -287,6 +288,7 @@ def _signal_record(
     full: bool,
     warnings: list[str],
     pending: list[Future[None]],
+    caption: bool = False,
 ) -> SignalRecord:
     metadata = normalize_signal(signal)
     record = SignalRecord(
@@ -301,12 +303,14 @@ def _signal_record(
     )
     if previews_dir is not None:
         # imported here: ``import extraction`` (the LIMS web process) need not load Pillow
-        from .previews import render_previews
+        from .previews import no_preview_reason, render_previews
 
         try:
             record.previews = render_previews(
-                signal, metadata, previews_dir, f"{stem}-{signal.index}", pending
+                signal, metadata, previews_dir, f"{stem}-{signal.index}", pending, caption=caption
             )
+            if record.previews["preview"] is None:
+                warnings.append(f"signal {signal.index}: no preview: {no_preview_reason(signal)}")
         except MemoryError:
             warnings.append(f"signal {signal.index}: not enough memory to render its preview")
         except Exception as exc:
