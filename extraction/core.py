@@ -66,7 +66,10 @@ def _facts_started(
     stat = path.stat()
     modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
     facts = {"size": stat.st_size, "sha256": sha256, "modified": modified.isoformat()}
-    if path.is_dir() or sha256:
+    if path.is_dir():  # a Zarr folder is one file: its size is that of what it holds
+        facts["size"] = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        return facts, None
+    if sha256:
         return facts, None
     handle = path.open("rb")
     if stat.st_size < HASH_INLINE_BYTES:  # handing it to a thread would cost more

@@ -92,6 +92,13 @@ def declared_file_size(content: Content) -> int | None:
     return None
 
 
+def _article(name: str) -> str:
+    """``'an'`` before a vowel sound (``an EMD``, ``an FEI TIA``, ``an MRC``), else ``'a'``."""
+    word = name.split()[0].split("/")[0]
+    spelled = len(word) > 1 and word.isupper()  # an acronym, read letter by letter
+    return "an" if word[0] in ("AEFHILMNORSX" if spelled else "AEIOU") else "a"
+
+
 def _any(words: tuple[str, ...], attempts: list[Attempt]) -> bool:
     return any(w in a.error.lower() for a in attempts for w in words)
 
@@ -108,7 +115,8 @@ def _sentence(path: Path, content: Content, size: int, attempts: list[Attempt], 
         and not content.readers
         and content.looks_like
     ):
-        return f"it is not a {format_name(claimed)} file: it holds {content.looks_like}"
+        name = format_name(claimed)
+        return f"it is not {_article(name)} {name} file: it holds {content.looks_like}"
     if any(a.exception is MemoryError for a in attempts):
         return "it is too large to read within the memory this extraction may use"
     if _any(("requires the", "no module named"), attempts):

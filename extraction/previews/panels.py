@@ -67,9 +67,18 @@ def _image_panel(
         pixels = draw.stretch(np.abs(frame), log=True)
     else:
         pixels = draw.stretch(frame, log=log)
+    colours = pixels[..., :3] if pixels.ndim == 3 else pixels
+    if colours.size and (colours == colours.reshape(-1, *colours.shape[2:])[0]).all():
+        # one grey or colour all over tells nothing by itself: say which value it is
+        value = tuple(int(c) for c in colours[0, 0]) if pixels.ndim == 3 else frame.flat[0]
+        text = f"{text} (all {_number(value)})" if text else f"all {_number(value)}"
     scale = axis.scale * step if axis is not None else 0.0
     units = axis.units if axis is not None else ""
     return ImagePanel(pixels, scale, units, text)
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
 
 
 def _plot_panel(x_axis: Axis, y: np.ndarray, text: str = "") -> PlotPanel:
