@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["HDF5_READERS", "STREAMED_READERS", "declared_bytes"]
+__all__ = ["HDF5_READERS", "STREAMED_READERS", "declared_bytes", "hdf5_declared"]
 
 #: Readers whose files are HDF5 (their datasets' shapes say what the reader builds).
 HDF5_READERS = {"EMD", "HSPY", "NeXus", "USID", "Delmic", "Arina", "Tofwerk"}
@@ -59,24 +59,51 @@ def _velox_cube(handle: Any) -> int:
     return pixels * channels * itemsize
 
 
-def _hdf5(path: Path) -> int | None:
+def hdf5_declared(handle: Any, size: int) -> int:
+    """Bytes the datasets of an open HDF5 file (``size`` bytes on disk) declare, Velox
+    spectrum streams counted as the cube they become."""
     # h5py is imported here: ``import extraction`` (the LIMS web process) must not load it
     import h5py
 
-    total = 0
+    if "Version" in handle and "Data" in handle:
+        # Velox stores its datasets uncompressed (the file size bounds them) and has hundreds
+        # of small metadata datasets that are slow to visit one by one
+        return size + _velox_cube(handle)
+    # the low-level API: a visit that builds no Group or Dataset objects costs a third
+    numeric = {
+        h5py.h5t.INTEGER,
+        h5py.h5t.FLOAT,
+        h5py.h5t.COMPOUND,
+        h5py.h5t.ARRAY,
+        h5py.h5t.BITFIELD,
+        h5py.h5t.OPAQUE,
+        h5py.h5t.ENUM,
+    }
+    datasets: list[bytes] = []
 
-    def add(_name: str, item: Any) -> None:
-        nonlocal total
-        if isinstance(item, h5py.Dataset) and item.dtype.kind in "biufcV":
-            total += _nbytes(item.shape, item.dtype)
+    def add(name: bytes, info: Any) -> None:
+        if info.type == h5py.h5o.TYPE_DATASET:
+            datasets.append(name)
+
+    h5py.h5o.visit(handle.id, add, info=True)
+    total = 0
+    for name in datasets:
+        dataset = h5py.h5d.open(handle.id, name)
+        kind = dataset.get_type()
+        if kind.get_class() in numeric:
+            dims = dataset.get_space().get_simple_extent_dims()
+            total += int(np.prod(dims, dtype=np.int64)) * kind.get_size()
+    return total
+
+
+def _hdf5(path: Path, size: int) -> int | None:
+    import h5py  # see hdf5_declared
 
     try:
         with h5py.File(path, "r") as handle:
-            handle.visititems(add)
-            total += _velox_cube(handle)
+            return hdf5_declared(handle, size)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return total
 
 
 def _zarr_arrays(path: Path) -> list[dict[str, Any]]:
@@ -114,12 +141,13 @@ def _tiff(path: Path, size: int) -> int | None:
         return None
 
 
-def declared_bytes(path: Path, reader: str, size: int) -> int | None:
+def declared_bytes(path: Path, reader: str, size: int, hdf5_bytes: int | None = None) -> int | None:
     """Bytes of data ``reader`` will build from ``path`` (``size`` bytes on disk), from the
     file's headers; ``None`` when the format does not say cheaply (event streams such as
-    JEOL ``.pts``)."""
+    JEOL ``.pts``). ``hdf5_bytes`` is what :func:`hdf5_declared` found when the file was
+    already opened to see what it is."""
     if reader in HDF5_READERS:
-        return _hdf5(path)
+        return hdf5_bytes if hdf5_bytes is not None else _hdf5(path, size)
     if reader == "ZSPY":
         return _zarr(path)
     if reader == "TIFF":

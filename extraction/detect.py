@@ -14,10 +14,12 @@ import json
 import re
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from .declared import hdf5_declared
 
 __all__ = [
     "Content",
@@ -131,58 +133,64 @@ def _velox_version(handle: Any) -> bool:
     return isinstance(version, dict) and version.get("format") in ("Velox", "DevelopersKit")
 
 
-def _hdf5_readers(path: Path) -> list[str]:
-    """Readers named by the groups and attributes of an HDF5 file (HyperSpy's own, Velox and
-    Berkeley/py4DSTEM EMD, Delmic, Dectris Arina, Tofwerk, NeXus, USID)."""
+def _hdf5_readers(handle: Any, path: Path) -> list[str]:
+    """Readers named by the groups and attributes of an open HDF5 file (HyperSpy's own, Velox
+    and Berkeley/py4DSTEM EMD, Delmic, Dectris Arina, Tofwerk, NeXus, USID)."""
+    import h5py  # see _hdf5
+
+    attrs = handle.attrs
+    keys = list(handle.keys())
+    if attrs.get("file_format") in ("HyperSpy", b"HyperSpy") or "Experiments" in keys:
+        return ["HSPY"]
+    if "Version" in keys and _velox_version(handle):
+        return ["EMD"]
+    groups = [handle[k] for k in keys if isinstance(handle.get(k), h5py.Group)]
+    if "version_major" in attrs or any(
+        "version_major" in g.attrs or "emd_group_type" in g.attrs for g in groups
+    ):
+        return ["EMD"]
+    if "TofDAQ Version" in attrs:
+        return ["Tofwerk"]
+    if any(re.fullmatch(r"Acquisition\d+", k) and "ImageData" in handle[k] for k in keys):
+        return ["Delmic"]
+    if "entry" in keys and isinstance(handle.get("entry/data"), h5py.Group):
+        master = path.name.lower().endswith("_master.h5")
+        return ["Arina", "NeXus"] if master else ["NeXus", "Arina"]
+    if "NX_class" in attrs or any("NX_class" in g.attrs for g in groups):
+        return ["NeXus"]
+    if any(k.startswith("Measurement_") for k in keys):
+        return ["USID"]
+    return []
+
+
+def _hdf5(path: Path, content: Content) -> Content:
+    """The readers an HDF5 file names and the bytes its datasets declare, from one opening."""
     # h5py is imported here, not at the top: ``import extraction`` (the LIMS web process,
     # grouping only) must not pay for it; the readers need it anyway when a file is read
     import h5py
 
     try:
         with h5py.File(path, "r") as handle:
-            attrs = handle.attrs
-            keys = list(handle.keys())
-            if attrs.get("file_format") in ("HyperSpy", b"HyperSpy") or "Experiments" in keys:
-                return ["HSPY"]
-            if "Version" in keys and _velox_version(handle):
-                return ["EMD"]
-            groups = [handle[k] for k in keys if isinstance(handle.get(k), h5py.Group)]
-            if any("version_major" in g.attrs or "emd_group_type" in g.attrs for g in groups) or (
-                "version_major" in attrs
-            ):
-                return ["EMD"]
-            if "TofDAQ Version" in attrs:
-                return ["Tofwerk"]
-            if any(re.fullmatch(r"Acquisition\d+", k) and "ImageData" in handle[k] for k in keys):
-                return ["Delmic"]
-            if "entry" in keys and isinstance(handle.get("entry/data"), h5py.Group):
-                return (
-                    ["Arina", "NeXus"]
-                    if path.name.lower().endswith("_master.h5")
-                    else [
-                        "NeXus",
-                        "Arina",
-                    ]
-                )
-            if "NX_class" in attrs or any("NX_class" in g.attrs for g in groups):
-                return ["NeXus"]
-            if any(k.startswith("Measurement_") for k in keys):
-                return ["USID"]
+            readers = _hdf5_readers(handle, path)
+            declared = hdf5_declared(handle, path.stat().st_size)
     except (OSError, ValueError, KeyError, TypeError):
-        return []
-    return []
+        return content
+    return replace(content, readers=readers, declared=declared)
 
 
 @dataclass(frozen=True)
 class Content:
     """What the first bytes of a file say: ``kind`` (``empty``, ``hdf5``, ``magic``,
     ``text``, ``binary``, ``folder``, or ``None`` when it cannot be opened), the readers the
-    content names (best first) and a few words for messages (``"a TIFF image"``)."""
+    content names (best first), a few words for messages (``"a TIFF image"``) and, for HDF5
+    files, the bytes their datasets declare."""
 
     head: bytes
     kind: str | None
     readers: list[str] = field(default_factory=list)
     looks_like: str | None = None
+    #: bytes an HDF5 file's datasets declare (see :mod:`extraction.declared`)
+    declared: int | None = None
 
 
 def inspect(path: Path) -> Content:
@@ -198,7 +206,7 @@ def inspect(path: Path) -> Content:
     if not head:
         return Content(head, "empty", looks_like="empty")
     if head.startswith(_HDF5):
-        return Content(head, "hdf5", _hdf5_readers(path), "an HDF5 file")
+        return _hdf5(path, Content(head, "hdf5", [], "an HDF5 file"))
     by_extension = _BY_EXTENSION.get(ext)
     readers = by_extension(head) if by_extension else []
     for magic in _MAGIC:

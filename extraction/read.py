@@ -156,15 +156,17 @@ def _materialize(raw: list[dict[str, Any]]) -> None:
         item["data"] = _dense(value)
 
 
-def _strategy(reader: str, path: Path, size: int) -> tuple[bool, int | None]:
+def _strategy(reader: str, path: Path, size: int, content: Content) -> tuple[bool, int | None]:
     """``(lazy, declared bytes)`` for reading ``path`` with ``reader``."""
-    declared = declared_bytes(path, reader, size)
+    declared = declared_bytes(path, reader, size, content.declared)
     lazy = size >= LAZY_MIN_BYTES or declared is None or declared > EAGER_MAX_BYTES
     return lazy, declared
 
 
-def _read_with(reader: str, path: Path, size: int, notes: list[str]) -> list[dict[str, Any]]:
-    lazy, declared = _strategy(reader, path, size)
+def _read_with(
+    reader: str, path: Path, size: int, content: Content, notes: list[str]
+) -> list[dict[str, Any]]:
+    lazy, declared = _strategy(reader, path, size, content)
     try:
         raw = _load(reader, path, lazy)
     except (ValueError, NotImplementedError, TypeError) as exc:
@@ -231,7 +233,7 @@ def read_group(group: FileGroup, size: int) -> tuple[str, list[LightSignal], lis
         notes: list[str] = []
         with _recorded() as (caught, logged):
             try:
-                raw = _read_with(reader, path, size, notes)
+                raw = _read_with(reader, path, size, content, notes)
             except MemoryLimit as exc:
                 raise ReadFailure(
                     f"Could not read '{path.name}': {exc}.", format=claimed, reader=reader
