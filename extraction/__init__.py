@@ -18,9 +18,11 @@ from .grouping import (
     group_files,
     is_companion_of,
     primary_name_for,
+    walk,
 )
 from .isolate import extract_isolated
 from .result import ExtractionResult, SignalRecord
+from .tecnai import parse_microscope_info
 from .version import EXTRACTOR_NAME, EXTRACTOR_VERSION
 
 __all__ = [
@@ -35,5 +37,7 @@ __all__ = [
     "find_companions",
     "group_files",
     "is_companion_of",
+    "parse_microscope_info",
     "primary_name_for",
+    "walk",
 ]

@@ -261,8 +261,9 @@ def side_by_side(left: Image.Image, right: Image.Image) -> Image.Image:
     return canvas
 
 
-#: letterbox bars: the pages' dark gallery grey behind pictures, white behind plots
-_DARK = (28, 36, 48)
+#: letterbox bars: a dark grey behind pictures (a greyscale picture stays greyscale: a third
+#: of the bytes to store), white behind plots
+_DARK = (32, 32, 32)
 _LIGHT = (255, 255, 255)
 CAPTION_SIZE = 13
 CAPTION_HEIGHT = 20
@@ -293,7 +294,7 @@ def letterbox(
         image = image.resize(size, Image.Resampling.BILINEAR)
     if image.size == (side, side):
         return image
-    mode = image.mode if image.mode in ("RGB", "RGBA") else ("L" if light else "RGB")
+    mode = image.mode if image.mode in ("RGB", "RGBA") else "L"
     background = _LIGHT if light else _DARK
     fill: Any = background[0] if mode == "L" else (*background, 255)[: len(mode)]
     canvas = Image.new(mode, (side, side), fill)
