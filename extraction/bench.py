@@ -152,11 +152,20 @@ def bench_times(rows: list[Row], repeat: int, *, same_folder: bool = False) -> N
     print("\nslowest ten extractions:")
     for row in sorted(rows, key=lambda r: -r.extract_s)[:10]:
         print(f"  {row.name[-60:]:<60} {row.extract_s * 1e3:9.1f} ms ({row.reader})")
+    print()
+    folders = sorted({row.name.split("/", 1)[0] for row in rows})
+    for label, members in [(f, [r for r in rows if r.name.startswith(f"{f}/")]) for f in folders]:
+        _total(f"{label}:", members, repeat)
+    if len(folders) > 1:
+        _total("TOTAL", rows, repeat)
+
+
+def _total(label: str, rows: list[Row], repeat: int) -> None:
     total_bare = sum(r.bare_s for r in rows)
     total_extract = sum(r.extract_s for r in rows)
     ratio = total_extract / total_bare if total_bare else float("nan")
     print(
-        f"\nTOTAL {len(rows)} files: bare RosettaSciIO read {total_bare:.3f} s, "
+        f"{label} {len(rows)} files: bare RosettaSciIO read {total_bare:.3f} s, "
         f"extraction with previews {total_extract:.3f} s, ratio {ratio:.2f}x "
         f"(goal <= 1.2x; median of {repeat} runs per file)"
     )
