@@ -50,7 +50,10 @@ def bare_reader(group: FileGroup) -> Callable[[], Any] | None:
         return None
     plugin = plugin_by_name(readers[0])
     assert plugin is not None
-    file_reader = importlib.import_module(plugin["api"]).file_reader
+    try:
+        file_reader = importlib.import_module(plugin["api"]).file_reader
+    except ImportError:  # a plug-in whose optional dependency is not installed
+        return None
     path = str(group.primary)
 
     def read() -> None:
