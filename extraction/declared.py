@@ -44,21 +44,29 @@ def _velox_cube(handle: Any) -> int:
     """Bytes of the dense spectrum image a Velox ``SpectrumStream`` becomes: scan pixels (the
     shape of the file's images, as the reader takes it) times channels times the size of the
     stream encoding; the streams of several detectors are summed into one cube."""
-    streams = handle.get("Data/SpectrumStream")
-    images = handle.get("Data/Image")
-    if streams is None or images is None or not len(streams):
+    import h5py  # see hdf5_declared
+
+    data = handle["Data"]
+    if "SpectrumStream" not in data or "Image" not in data:
         return 0
-    pixels = max(
-        (int(np.prod(images[k]["Data"].shape[:2])) for k in images if "Data" in images[k]),
-        default=0,
-    )
+    streams, images = data["SpectrumStream"], data["Image"]
+    first = next(iter(streams), None)
+    if first is None:
+        return 0
+    pixels = 0
+    for name in images:  # the low-level API: a high-level lookup costs a third of a ms here
+        try:
+            shape = h5py.h5d.open(handle.id, f"Data/Image/{name}/Data".encode()).shape
+        except KeyError:
+            continue
+        pixels = max(pixels, int(np.prod(shape[:2])))
     try:
         settings = json.loads(
-            bytes(streams[next(iter(streams))]["AcquisitionSettings"][0]).decode().rstrip("\x00")
+            bytes(streams[first]["AcquisitionSettings"][0]).decode().rstrip("\x00")
         )
         channels = int(settings["bincount"])
         itemsize = np.dtype(settings.get("StreamEncoding", "uint16")).itemsize
-    except (KeyError, ValueError, TypeError, StopIteration):
+    except (KeyError, ValueError, TypeError):
         return 0
     return pixels * channels * itemsize
 

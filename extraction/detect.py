@@ -169,9 +169,11 @@ def _hdf5(path: Path, content: Content) -> Content:
     # grouping only) must not pay for it; the readers need it anyway when a file is read
     import h5py
 
+    # one reader claims the extension (.emd, .hspy): what the groups say would change nothing
+    settled = len(_tables()[1].get(path.suffix[1:].lower(), [])) == 1
     try:
         with h5py.File(path, "r") as handle:
-            readers = _hdf5_readers(handle, path)
+            readers = [] if settled else _hdf5_readers(handle, path)
             declared = hdf5_declared(handle, path.stat().st_size)
     except (OSError, ValueError, KeyError, TypeError):
         return content

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .detect import Content, format_name, has_signature
 
-__all__ = ["Attempt", "declared_file_size", "explain", "size_text"]
+__all__ = ["Attempt", "Diagnosis", "declared_file_size", "explain", "size_text"]
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,28 @@ def _any(words: tuple[str, ...], attempts: list[Attempt]) -> bool:
     return any(w in a.error.lower() for a in attempts for w in words)
 
 
-def _sentence(path: Path, content: Content, size: int, attempts: list[Attempt], hint: str) -> str:
+@dataclass(frozen=True)
+class Diagnosis:
+    """What is wrong with a file no reader could read: ``cause`` (``short``: it ends early;
+    ``impostor``: not the format its name says; ``memory``, ``codec``, ``damaged``,
+    ``companion``: its companions are missing; ``unknown``) and the message."""
+
+    cause: str
+    message: str
+
+    @property
+    def could_hold_metadata(self) -> bool:
+        """Whether the file may still hold readable metadata (it is whole and what it
+        claims to be)."""
+        return self.cause in ("damaged", "unknown")
+
+
+def _sentence(
+    path: Path, content: Content, size: int, attempts: list[Attempt], hint: str
+) -> tuple[str, str]:
     expected = declared_file_size(content)
     if expected and size < expected:
-        return f"the file ends early: {_part_of(size, expected)} present"
+        return "short", f"the file ends early: {_part_of(size, expected)} present"
     claimed = attempts[0].reader if attempts else None
     if (
         claimed
@@ -116,19 +134,22 @@ def _sentence(path: Path, content: Content, size: int, attempts: list[Attempt], 
         and content.looks_like
     ):
         name = format_name(claimed)
-        return f"it is not {_article(name)} {name} file: it holds {content.looks_like}"
+        return "impostor", f"it is not {_article(name)} {name} file: it holds {content.looks_like}"
     if any(a.exception is MemoryError for a in attempts):
-        return "it is too large to read within the memory this extraction may use"
+        return "memory", "it is too large to read within the memory this extraction may use"
     if _any(("requires the", "no module named"), attempts):
-        return "its data are compressed in a way this installation cannot decode"
+        return "codec", "its data are compressed in a way this installation cannot decode"
     if _any(_SHORT, attempts):
-        return "the file ends early or is damaged: it holds less data than its header announces"
+        return (
+            "short",
+            "the file ends early or is damaged: it holds less data than its header announces",
+        )
     if _any(_DAMAGED, attempts):
-        return "its data are damaged"
+        return "damaged", "its data are damaged"
     if hint:
-        return hint
+        return "companion", hint
     what = format_name(claimed) if claimed else "known"
-    return f"no {what} reader could make sense of it"
+    return "unknown", f"no {what} reader could make sense of it"
 
 
 def explain(
@@ -137,13 +158,13 @@ def explain(
     size: int,
     attempts: list[Attempt],
     hint: str = "",
-) -> str:
-    """The message for a file no reader could read: one sentence in a microscopist's words,
-    the ``hint`` (a missing companion) when nothing more precise is known, then the readers'
-    own messages."""
-    sentence = _sentence(path, content, size, attempts, hint)
+) -> Diagnosis:
+    """What is wrong with a file no reader could read: the message is one sentence in a
+    microscopist's words (the ``hint``, a missing companion, when nothing more precise is
+    known), then the readers' own messages."""
+    cause, sentence = _sentence(path, content, size, attempts, hint)
     detail = "; ".join(f"{a.reader} reader: {a.error}" for a in attempts)
     message = f"Could not read '{path.name}': {sentence}."
     if detail:
         message += f" Technical detail: {detail}."
-    return message
+    return Diagnosis(cause, message)

@@ -95,8 +95,8 @@ class _Records(logging.Handler):
 
 @contextmanager
 def _recorded() -> Iterator[tuple[list[warnings.WarningMessage], _Records]]:
-    """Warnings and RosettaSciIO log records raised while reading (they become the record's
-    warnings; nothing of them reaches standard output)."""
+    """Warnings and RosettaSciIO log records raised while reading: they become the record's
+    warnings (the command line keeps them off standard output, see :mod:`extraction.cli`)."""
     logger = logging.getLogger("rsciio")
     handler = _Records()
     logger.addHandler(handler)
@@ -249,8 +249,9 @@ def read_group(group: FileGroup, size: int) -> tuple[str, list[LightSignal], lis
             continue
         signals = [from_reader_dict(i, d, reader) for i, d in enumerate(raw)]
         return reader, signals, _worth_keeping(logged.messages, caught) + notes
-    message = explain(path, content, size, attempts, _companion_hint(group))
-    damaged = _metadata_only(readers[0], path) if attempts else []
+    diagnosis = explain(path, content, size, attempts, _companion_hint(group))
+    message = diagnosis.message
+    damaged = _metadata_only(readers[0], path) if diagnosis.could_hold_metadata else []
     if damaged:
         message = _damaged_message(path, content, attempts)
     raise ReadFailure(message, format=claimed, reader=readers[0], signals=damaged)

@@ -107,11 +107,18 @@ def _plot(panel: PlotPanel, size: tuple[int, int]) -> Image.Image:
 def compose_pair(
     panels: list[Panel], caption: str = ""
 ) -> tuple[Image.Image | None, Image.Image | None]:
-    """``(thumbnail, preview)`` of ``panels``: the pictures of ``compose`` at
-    :data:`draw.PREVIEW` and, letterboxed into a :data:`draw.THUMBNAIL` square with
-    ``caption`` at its foot, at the thumbnail size (with less work for single images)."""
+    """``(thumbnail, preview)`` of ``panels``: the picture of ``compose`` at
+    :data:`draw.PREVIEW`, and a :data:`draw.THUMBNAIL` square with ``caption`` at its foot
+    (pictures letterboxed, a single plot drawn square), with less work for single images."""
     if not panels:
         return None, None
+    room = draw.THUMBNAIL - (draw.CAPTION_HEIGHT if caption else 0)
+    plots = any(isinstance(p, PlotPanel) for p in panels)
+    if len(panels) == 1 and isinstance(panels[0], PlotPanel):
+        square = _plot(panels[0], (draw.THUMBNAIL, room))
+        return draw.letterbox(square, draw.THUMBNAIL, caption, light=True), compose(
+            panels, draw.PREVIEW
+        )
     thumbnail: Image.Image | None
     preview: Image.Image | None
     if len(panels) == 1 and isinstance(panels[0], ImagePanel):
@@ -119,8 +126,10 @@ def compose_pair(
     else:
         thumbnail, preview = compose(panels, draw.THUMBNAIL), compose(panels, draw.PREVIEW)
     assert thumbnail is not None
-    plots = any(isinstance(p, PlotPanel) for p in panels)
     boxed = draw.letterbox(thumbnail, draw.THUMBNAIL, caption, light=plots)
+    if thumbnail is preview and not caption:
+        # tiny data: one enlarged picture serves as both, stored once (see _write_png)
+        return boxed, boxed
     return boxed, preview
 
 
