@@ -24,9 +24,9 @@ def _axis(name: str, size: int, units: str, navigate: bool) -> Axis:
 
 def test_plain_colour_picture_keeps_its_colours(tmp_path: Path) -> None:
     path = tmp_path / "photo.png"
-    pixels = np.zeros((120, 200, 3), dtype=np.uint8)
-    pixels[..., 0] = np.linspace(0, 255, 200, dtype=np.uint8)  # a red ramp
-    pixels[60:, :, 2] = 200  # a blue lower half
+    pixels = np.zeros((360, 600, 3), dtype=np.uint8)
+    pixels[..., 0] = np.linspace(0, 255, 600, dtype=np.uint8)  # a red ramp
+    pixels[180:, :, 2] = 200  # a blue lower half
     Image.fromarray(pixels, "RGB").save(path)
     result = extract(path, previews_dir=tmp_path / "previews")
     assert result.status == "ok", result.error
@@ -35,7 +35,7 @@ def test_plain_colour_picture_keeps_its_colours(tmp_path: Path) -> None:
     rgb = np.asarray(preview.convert("RGB")).astype(int)
     height = rgb.shape[0]
     assert rgb[height // 4, -5, 0] > 200 and rgb[height // 4, 5, 0] < 50  # the ramp
-    assert rgb[3 * height // 4, 100, 2] > 150 and rgb[height // 4, 100, 2] < 50
+    assert rgb[3 * height // 4, 300, 2] > 150 and rgb[height // 4, 300, 2] < 50
 
 
 def test_colour_spectrum_is_drawn_as_a_colour_strip() -> None:
