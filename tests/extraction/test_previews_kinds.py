@@ -94,3 +94,25 @@ def test_micro_sign_is_drawn_as_itself() -> None:
     assert draw.drawable("5 µm") == "5 µm"
     fnt = draw.font(20)
     assert fnt.getmask("µ").getbbox() != fnt.getmask("u").getbbox()
+
+
+def test_digital_surf_rgb_image_is_one_colour_picture(tmp_path: Path) -> None:
+    """Digital Surf stores colour as three planes and asks HyperSpy to combine them."""
+    from rsciio.digitalsurf import file_writer
+
+    from tests.extraction.test_written_formats import _signal as _written
+
+    rgb = np.zeros((30, 40), dtype=[("R", "u1"), ("G", "u1"), ("B", "u1")])
+    rgb["R"] = np.arange(40) * 6
+    rgb["B"] = 200
+    path = tmp_path / "colour.sur"
+    file_writer(str(path), _written(rgb, ("um", "um"), (False, False)))
+    result = extract(path, previews_dir=tmp_path / "previews")
+    assert result.status == "ok", result.error
+    (signal,) = result.signals
+    assert signal.kind == "image" and signal.navigation_shape == []
+    assert signal.signal_shape == [40, 30]
+    assert signal.dtype == "[('R', 'u1'), ('G', 'u1'), ('B', 'u1')]"
+    preview = Image.open(signal.previews["preview"] or "").convert("RGB")
+    red, green, blue = preview.getpixel((preview.width - 20, preview.height // 2))
+    assert red > 200 and green < 20 and blue == 200
