@@ -22,6 +22,7 @@ from .grouping import (
     group_files,
     is_companion_of,
     primary_name_for,
+    walk,
 )
 from .isolate import extract_isolated
 from .result import ExtractionResult, SignalRecord
@@ -37,6 +38,7 @@ from .schema import (
     SignalMetadata,
     field_spec,
 )
+from .tecnai import parse_microscope_info
 from .version import EXTRACTOR_NAME, EXTRACTOR_VERSION
 
 __all__ = [
@@ -64,5 +66,7 @@ __all__ = [
     "format_value",
     "group_files",
     "is_companion_of",
+    "parse_microscope_info",
     "primary_name_for",
+    "walk",
 ]

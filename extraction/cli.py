@@ -1,31 +1,27 @@
-"""``python -m extraction PATH [PATH ...]``: one JSON object per input file (group) per line."""
+"""``python -m extraction PATH [PATH ...]``: one JSON object per input file (group) per line.
+
+Standard output carries nothing else: readers and the libraries under them print and log to
+standard output (RosettaSciIO's logger writes there), so while files are read the process's
+file descriptor 1 points to standard error and the JSON lines go to a private copy of the
+original standard output.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from .core import extract
-from .grouping import group_files
+from .grouping import group_files, walk
 from .isolate import extract_isolated
 from .version import EXTRACTOR_NAME, EXTRACTOR_VERSION
-
-
-def _walk(paths: Sequence[Path]) -> Iterator[Path]:
-    for path in paths:
-        if path.is_dir() and path.suffix.lower() != ".zspy":
-            for child in sorted(path.rglob("*")):
-                if (
-                    child.is_file() and not any(part.endswith(".zspy") for part in child.parts)
-                ) or (child.is_dir() and child.suffix.lower() == ".zspy"):
-                    yield child
-        else:
-            yield path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +71,23 @@ def _line(result_dict: dict[str, Any], full: bool) -> dict[str, Any]:
     return out
 
 
+@contextlib.contextmanager
+def json_only_stdout() -> Iterator[TextIO]:
+    """A stream onto the real standard output, while everything else written to file
+    descriptor 1 (``print``, loggers holding ``sys.stdout``, C libraries) goes to standard
+    error; restored on exit."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        with os.fdopen(os.dup(saved), "w", encoding="utf-8") as out:
+            yield out
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -82,7 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     missing = [p for p in args.paths if not p.exists()]
     for path in missing:
         print(f"warning: {path} does not exist", file=sys.stderr)
-    for group in group_files(_walk(args.paths)):
+    with json_only_stdout() as out:
+        for line in _lines(args):
+            out.write(line + "\n")
+            out.flush()
+    return 0
+
+
+def _lines(args: argparse.Namespace) -> Iterator[str]:
+    for group in group_files(walk(args.paths)):
         if args.isolate:
             result = extract_isolated(
                 group,
@@ -94,8 +115,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             result = extract(group, previews_dir=args.previews, full=args.full)
         line = _line(result.to_dict(), args.full)
-        sys.stdout.write(
-            json.dumps(line, allow_nan=False, ensure_ascii=False, indent=args.indent) + "\n"
-        )
-        sys.stdout.flush()
-    return 0
+        yield json.dumps(line, allow_nan=False, ensure_ascii=False, indent=args.indent)

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 from . import normalize
 from ._workers import executor
 from .grouping import FileGroup, group_for_path
-from .jsonsafe import to_jsonsafe_shared
+from .jsonsafe import to_jsonsafe, to_jsonsafe_shared
 from .read import ReadFailure, UnsupportedFormat, read_group
 from .readers import find_vendor, format_label
 from .result import ExtractionResult, SignalRecord
@@ -67,7 +67,10 @@ def _facts_started(
     stat = path.stat()
     modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
     facts = {"size": stat.st_size, "sha256": sha256, "modified": modified.isoformat()}
-    if path.is_dir() or sha256:
+    if path.is_dir():  # a Zarr folder is one file: its size is that of what it holds
+        facts["size"] = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        return facts, None
+    if sha256:
         return facts, None
     handle = path.open("rb")
     if stat.st_size < HASH_INLINE_BYTES:  # handing it to a thread would cost more
@@ -238,6 +241,15 @@ def _read_and_describe(
         return
     except ReadFailure as exc:
         result.status, result.error = "failed", str(exc)
+        result.format = exc.format
+        if exc.signals:  # the data are damaged, the metadata were read: keep them
+            result.reader = exc.reader
+            result.signals = [_signal_record(s, "", None, full, [], []) for s in exc.signals]
+            for record, signal in zip(result.signals, exc.signals, strict=True):
+                record.metadata.warnings.extend(signal.warnings)
+                if full:
+                    record.original_metadata = to_jsonsafe(signal.original_metadata)
+            result.summary = _summary(result)
         return
     result.reader = reader
     result.format = format_label(primary, signals[0] if signals else None, reader)
@@ -249,9 +261,10 @@ def _read_and_describe(
         previews_dir = previews_dir.resolve()
         stem = _file_stem(primary)
     pending: list[Future[None]] = []
+    several = len(signals) > 1  # their thumbnails carry the signal's name
     for signal in signals:
         result.signals.append(
-            _signal_record(signal, stem, previews_dir, full, result.warnings, pending)
+            _signal_record(signal, stem, previews_dir, full, result.warnings, pending, several)
         )
     if full:
         # each tree converted once; sub-trees the signals share are converted once per file
@@ -278,6 +291,7 @@ def _signal_record(
     full: bool,
     warnings: list[str],
     pending: list[Future[None]],
+    caption: bool = False,
 ) -> SignalRecord:
     metadata = normalize_signal(signal)
     record = SignalRecord(
@@ -292,12 +306,14 @@ def _signal_record(
     )
     if previews_dir is not None:
         # imported here: ``import extraction`` (the LIMS web process) need not load Pillow
-        from .previews import render_previews
+        from .previews import no_preview_reason, render_previews
 
         try:
             record.previews = render_previews(
-                signal, metadata, previews_dir, f"{stem}-{signal.index}", pending
+                signal, metadata, previews_dir, f"{stem}-{signal.index}", pending, caption=caption
             )
+            if record.previews["preview"] is None:
+                warnings.append(f"signal {signal.index}: no preview: {no_preview_reason(signal)}")
         except MemoryError:
             warnings.append(f"signal {signal.index}: not enough memory to render its preview")
         except Exception as exc:

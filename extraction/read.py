@@ -1,24 +1,43 @@
-"""Reading a file group with RosettaSciIO: reader choice, lazy loading and failure messages."""
+"""Reading a file group with RosettaSciIO: reader choice, read strategy and failure messages.
+
+The strategy is chosen by what a read will cost in memory, not by the size on disk: a file is
+read eagerly (into memory: fastest for small data, and what HyperSpy does) when the data it
+declares (:mod:`extraction.declared`) fit :data:`EAGER_MAX_BYTES`, lazily (dask, a few blocks
+at a time) otherwise or when the format cannot say (event streams). A lazy read whose arrays
+turn out small is brought into memory at once, so previews work on numpy.
+"""
 
 from __future__ import annotations
 
 import importlib
+import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .detect import candidate_readers, plugin_by_name, sniff
-from .grouping import FileGroup
+import numpy as np
+
+from .declared import HDF5_READERS, declared_bytes
+from .detect import Content, candidate_readers, format_family, inspect, plugin_by_name
+from .failures import Attempt, explain, size_text
+from .grouping import FileGroup, companion_rule_for
 from .signal import LightSignal, from_reader_dict
 
-#: Files at least this large are always read lazily (dask), whatever the reader.
+#: Data declared up to this size are read into memory; larger data lazily.
+EAGER_MAX_BYTES = 160 * 1024**2
+#: Files at least this large are read lazily whatever they declare (memory-mapped reads).
 LAZY_MIN_BYTES = 32 * 1024**2
-#: Container formats whose in-memory size can be far above the file size (compression, sparse
-#: Velox EDS streams) are read lazily from this size on.
-CONTAINERS = {"EMD", "HSPY", "ZSPY", "USID", "NeXus", "Delmic", "Arina", "Tofwerk", "MRCZ"}
-CONTAINER_LAZY_MIN_BYTES = 4 * 1024**2
-#: A reader that cannot read lazily is not given a file larger than this (memory guard).
-MAX_EAGER_BYTES = 2 * 1024**3
+#: Lazily read arrays up to this size are brought into memory right after the read.
+MATERIALIZE_MAX_BYTES = 64 * 1024**2
+#: A reader that cannot read lazily is not given data declared larger than this.
+MAX_EAGER_BYTES = 1024**3
+#: Warning categories that speak to programmers, not to the person who owns the file.
+_QUIET_CATEGORIES = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ResourceWarning)
+#: Log or warning texts about this installation rather than the file.
+_QUIET_TEXTS = ("cannot find package", "no module named", "is not installed", "deprecat")
 
 
 class UnsupportedFormat(Exception):
@@ -26,7 +45,24 @@ class UnsupportedFormat(Exception):
 
 
 class ReadFailure(Exception):
-    """Every candidate reader failed; the message says what failed in which file."""
+    """Every candidate reader failed; the message says what is wrong in plain words.
+
+    ``format`` is what the file claims to be (``'digitalmicrograph/dm3'``); ``signals`` holds
+    what could still be read when only the data are damaged (metadata without data).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        format: str | None = None,
+        reader: str | None = None,
+        signals: list[LightSignal] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.format = format
+        self.reader = reader
+        self.signals = signals or []
 
 
 def _short(exc: BaseException) -> str:
@@ -35,10 +71,58 @@ def _short(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
+@lru_cache(maxsize=1)
+def register_codecs() -> None:
+    """Make HDF5's compression filters (bitshuffle, LZ4, Zstd, Blosc…) known to h5py.
+
+    Done on the first HDF5 read rather than at import: loading the plugins costs a fifth of
+    a second that the LIMS web process, which imports this package, does not need. TIFF
+    codecs (``imagecodecs``) are found by tifffile itself.
+    """
+    importlib.import_module("hdf5plugin")
+
+
+class _Records(logging.Handler):
+    """Collects the log records of one read attempt."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _recorded() -> Iterator[tuple[list[warnings.WarningMessage], _Records]]:
+    """Warnings and RosettaSciIO log records raised while reading: they become the record's
+    warnings (the command line keeps them off standard output, see :mod:`extraction.cli`)."""
+    logger = logging.getLogger("rsciio")
+    handler = _Records()
+    logger.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield caught, handler
+    finally:
+        logger.removeHandler(handler)
+
+
+def _worth_keeping(texts: list[str], caught: list[warnings.WarningMessage]) -> list[str]:
+    found = [str(w.message) for w in caught if not issubclass(w.category, _QUIET_CATEGORIES)]
+    messages: list[str] = []
+    for text in (t.strip() for t in [*found, *texts]):
+        if text and text not in messages and not any(q in text.lower() for q in _QUIET_TEXTS):
+            messages.append(text)
+    return messages
+
+
 def _load(reader: str, path: Path, lazy: bool) -> list[dict[str, Any]]:
     plugin = plugin_by_name(reader)
     if plugin is None:
-        raise ReadFailure(f"unknown reader {reader}")
+        raise ValueError(f"unknown reader {reader}")
+    if reader in HDF5_READERS:
+        register_codecs()
     module = importlib.import_module(plugin["api"])
     return list(module.file_reader(str(path), lazy=lazy))
 
@@ -48,58 +132,153 @@ def _lazy_refused(exc: Exception) -> bool:
     return "lazy" in text and ("not supported" in text or "not implemented" in text)
 
 
+def _is_lazy(data: Any) -> bool:
+    return not isinstance(data, np.ndarray)
+
+
+def _dense(value: Any) -> np.ndarray:
+    """A numpy array from a computed chunk (sparse arrays are made dense)."""
+    return np.asarray(value.todense() if hasattr(value, "todense") else value)
+
+
+def _materialize(raw: list[dict[str, Any]]) -> None:
+    """Compute the small lazy arrays of a read in one pass (shared chunks are read once)."""
+    small = [
+        d for d in raw if _is_lazy(d["data"]) and int(d["data"].nbytes) <= MATERIALIZE_MAX_BYTES
+    ]
+    if not small:
+        return
+    # dask is imported here: only lazy reads need it
+    import dask
+
+    done = dask.compute(*(d["data"] for d in small), scheduler="threads", num_workers=2)
+    for item, value in zip(small, done, strict=True):
+        item["data"] = _dense(value)
+
+
+def _strategy(reader: str, path: Path, size: int, content: Content) -> tuple[bool, int | None]:
+    """``(lazy, declared bytes)`` for reading ``path`` with ``reader``."""
+    declared = declared_bytes(path, reader, size, content.declared)
+    lazy = size >= LAZY_MIN_BYTES or declared is None or declared > EAGER_MAX_BYTES
+    return lazy, declared
+
+
+def _read_with(
+    reader: str, path: Path, size: int, content: Content, notes: list[str]
+) -> list[dict[str, Any]]:
+    lazy, declared = _strategy(reader, path, size, content)
+    try:
+        raw = _load(reader, path, lazy)
+    except (ValueError, NotImplementedError, TypeError) as exc:
+        if not (lazy and _lazy_refused(exc)):
+            raise
+        if declared is not None and declared > MAX_EAGER_BYTES:
+            raise MemoryLimit(
+                f"it declares {size_text(declared)} of data, more than the "
+                f"{size_text(MAX_EAGER_BYTES)} an extraction may hold in memory, and the "
+                f"{reader} reader cannot read it piece by piece"
+            ) from exc
+        raw = _load(reader, path, False)
+        if declared is not None and declared > EAGER_MAX_BYTES:
+            notes.append(
+                f"read into memory ({size_text(declared)}): the {reader} reader cannot read "
+                "piece by piece"
+            )
+    raw = [d for d in raw if isinstance(d, dict) and "data" in d]
+    if lazy:
+        _materialize(raw)
+    return raw
+
+
+class MemoryLimit(Exception):
+    """Reading the file would break the memory budget; the message says by how much."""
+
+
+def _metadata_only(reader: str, path: Path) -> list[LightSignal]:
+    """What a lazy read still gives when the data cannot be read: the signals' metadata and
+    shapes (the data are left unread). Empty when even that fails or the data read fine."""
+    try:
+        with _recorded():
+            raw = [d for d in _load(reader, path, True) if isinstance(d, dict) and "data" in d]
+    except Exception:
+        return []
+    signals = [from_reader_dict(i, d, reader) for i, d in enumerate(raw)]
+    for signal in signals:
+        try:
+            # one element computes its whole chunk: enough to learn whether the data read
+            np.asarray(signal.data[(0,) * len(signal.data.shape)])
+        except Exception as exc:
+            signal.warnings.append(f"its data cannot be read: {_short(exc)}")
+        else:
+            return []
+    return signals
+
+
 def read_group(group: FileGroup, size: int) -> tuple[str, list[LightSignal], list[str]]:
     """Read ``group`` and return ``(reader name, signals, reader warnings)``.
 
-    Raises :class:`UnsupportedFormat` when no reader fits and :class:`ReadFailure` with a human
-    message when every fitting reader failed.
+    Raises :class:`UnsupportedFormat` when no reader fits and :class:`ReadFailure` with a
+    plain-words message when every fitting reader failed.
     """
     path = group.primary
-    readers = candidate_readers(path)
+    content = inspect(path)
+    readers = candidate_readers(path, content)
     if not readers:
-        _, kind = sniff(path)
-        looks = f", content looks like {kind}" if kind and kind != "binary" else ""
-        raise UnsupportedFormat(
-            f"No reader knows the format of '{path.name}' "
-            f"(extension '{path.suffix or 'none'}'{looks})."
-        )
+        raise UnsupportedFormat(_unsupported_message(path, content))
+    claimed = format_family(readers[0], path)
     if size == 0:
-        raise ReadFailure(f"'{path.name}' is empty (0 bytes).")
-    errors: list[str] = []
+        raise ReadFailure(f"'{path.name}' is empty (0 bytes).", format=claimed)
+    attempts: list[Attempt] = []
     for reader in readers:
-        lazy = size >= LAZY_MIN_BYTES or (reader in CONTAINERS and size >= CONTAINER_LAZY_MIN_BYTES)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        notes: list[str] = []
+        with _recorded() as (caught, logged):
             try:
-                try:
-                    raw = _load(reader, path, lazy)
-                except (ValueError, NotImplementedError, TypeError) as exc:
-                    if not (lazy and _lazy_refused(exc)):
-                        raise
-                    if size > MAX_EAGER_BYTES:
-                        raise ReadFailure(
-                            f"the {reader} reader cannot read lazily and the file is too large "
-                            f"({size / 1024**3:.1f} GB) to load whole"
-                        ) from exc
-                    raw = _load(reader, path, False)
+                raw = _read_with(reader, path, size, content, notes)
+            except MemoryLimit as exc:
+                raise ReadFailure(
+                    f"Could not read '{path.name}': {exc}.", format=claimed, reader=reader
+                ) from exc
             except MemoryError:
-                errors.append(f"{reader}: not enough memory to read the file")
+                attempts.append(Attempt(reader, "not enough memory", MemoryError))
                 continue
             except Exception as exc:
-                errors.append(f"{reader} reader: {_short(exc)}")
+                attempts.append(Attempt(reader, _short(exc), type(exc)))
                 continue
-        messages = []
-        for item in caught:
-            text = str(item.message).strip()
-            if text and "deprecat" not in text.lower() and text not in messages:
-                messages.append(text)
-        raw = [d for d in raw if isinstance(d, dict) and "data" in d]
         if not raw:
-            errors.append(f"{reader} reader found no data")
+            attempts.append(Attempt(reader, "found no data"))
             continue
         signals = [from_reader_dict(i, d, reader) for i, d in enumerate(raw)]
-        return reader, signals, messages
-    hint = ""
-    if path.suffix.lower() == ".emi" and not group.companions:
-        hint = " The .emi holds only metadata; its data files (_1.ser …) are missing."
-    raise ReadFailure(f"Could not read '{path.name}': " + "; ".join(errors) + "." + hint)
+        return reader, signals, _worth_keeping(logged.messages, caught) + notes
+    diagnosis = explain(path, content, size, attempts, _companion_hint(group))
+    message = diagnosis.message
+    damaged = _metadata_only(readers[0], path) if diagnosis.could_hold_metadata else []
+    if damaged:
+        message = _damaged_message(path, content, attempts)
+    raise ReadFailure(message, format=claimed, reader=readers[0], signals=damaged)
+
+
+def _damaged_message(path: Path, content: Content, attempts: list[Attempt]) -> str:
+    detail = "; ".join(f"{a.reader} reader: {a.error}" for a in attempts)
+    return (
+        f"Could not read the data of '{path.name}': they are damaged, so there is no preview; "
+        f"its metadata were read. Technical detail: {detail}."
+    )
+
+
+def _companion_hint(group: FileGroup) -> str:
+    if group.primary.suffix.lower() == ".emi" and not group.companions:
+        return "its data files (_1.ser …) are missing, and the .emi holds only metadata"
+    return ""
+
+
+def _unsupported_message(path: Path, content: Content) -> str:
+    rule = companion_rule_for(path.name)
+    if rule is not None:
+        return (
+            f"'{path.name}' is {rule.what}, which is not here: it is read together with that "
+            "file, not on its own."
+        )
+    looks = f", content looks like {content.kind}" if content.kind not in (None, "binary") else ""
+    return (
+        f"No reader knows the format of '{path.name}' (extension '{path.suffix or 'none'}'{looks})."
+    )

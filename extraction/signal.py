@@ -230,7 +230,28 @@ def from_reader_dict(index: int, raw: dict[str, Any], reader: str) -> LightSigna
             _to_signal1d(signal)
         elif "squeeze" in names:
             _squeeze(signal)
+        elif "change_dtype" in names:
+            _to_rgb(signal)
     return signal
+
+
+def _to_rgb(signal: LightSignal) -> None:
+    """HyperSpy's ``change_dtype("rgb8")`` as a reader requests it (Digital Surf RGB images):
+    a first axis of three or four colour planes becomes the colour of each pixel, 8-bit when
+    the values allow, else 16-bit."""
+    shape = tuple(signal.data.shape)
+    if len(shape) != 3 or shape[0] not in (3, 4) or len(signal.axes) != 3:
+        return
+    planes = np.asarray(signal.data)  # one picture: small enough to hold
+    channel = np.uint8 if planes.max() <= 255 else np.uint16
+    names = "RGBA"[: shape[0]]
+    pixels = np.empty(shape[1:], dtype=[(name, channel) for name in names])
+    for index, name in enumerate(names):
+        pixels[name] = planes[index]
+    signal.data = pixels
+    signal.axes = signal.axes[1:]
+    for axis in signal.axes:
+        axis.navigate = False
 
 
 def _to_signal1d(signal: LightSignal) -> None:

@@ -137,7 +137,8 @@ def _envelope(
     y_range: tuple[float, float],
     colour: int,
 ) -> None:
-    """Draw a dense spectrum as its per-pixel-column min/max band, vectorized."""
+    """Draw a dense spectrum as its per-pixel-column min/max band (a continuous envelope),
+    vectorized."""
     left, top, plot_w, plot_h = box
     y_lo, y_hi = y_range
     valid = np.isfinite(y)
@@ -150,10 +151,18 @@ def _envelope(
     # one reduceat per bound over runs of equal columns (ufunc.at is far slower)
     starts = np.flatnonzero(np.concatenate(([True], cols[1:] != cols[:-1])))
     used = cols[starts]
+    low = np.minimum.reduceat(values, starts)
+    high = np.maximum.reduceat(values, starts)
+    # each column's band also reaches the last value of the column before it: the line
+    # between the two samples crosses both columns, so a steep flank stays one stroke
+    # instead of breaking into dashes
+    previous = values[starts[1:] - 1]
+    low[1:] = np.minimum(low[1:], previous)
+    high[1:] = np.maximum(high[1:], previous)
     ymin = np.full(plot_w, np.inf)
     ymax = np.full(plot_w, -np.inf)
-    ymin[used] = np.minimum.reduceat(values, starts)
-    ymax[used] = np.maximum.reduceat(values, starts)
+    ymin[used] = low
+    ymax[used] = high
     filled = np.isfinite(ymin)
     scale = (plot_h - 1) / (y_hi - y_lo)
     row_top = np.where(filled, (plot_h - 1) - (ymax - y_lo) * scale, plot_h)

@@ -15,7 +15,7 @@ import struct
 import zlib
 
 import numpy as np
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 __all__ = ["encode_png"]
 
@@ -39,13 +39,22 @@ def _deflate(data: memoryview, level: int) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-def encode_png(image: Image.Image, level: int = LEVEL) -> bytes:
-    """PNG bytes of ``image`` (modes L, LA, RGB, RGBA here; other modes through Pillow)."""
+def _title_chunk(title: str) -> bytes:
+    """An ``iTXt`` chunk with the standard ``Title`` keyword (UTF-8, uncompressed)."""
+    return _chunk(b"iTXt", b"Title\x00\x00\x00\x00\x00" + title.encode("utf-8"))
+
+
+def encode_png(image: Image.Image, level: int = LEVEL, *, title: str = "") -> bytes:
+    """PNG bytes of ``image`` (modes L, LA, RGB, RGBA here; other modes through Pillow), with
+    ``title`` as its ``Title`` text when given."""
     colour_type = _COLOUR_TYPES.get(image.mode)
     width, height = image.size
     if colour_type is None or not width or not height:
         buffer = io.BytesIO()
-        image.save(buffer, format="PNG", compress_level=level)
+        info = PngImagePlugin.PngInfo()
+        if title:
+            info.add_itxt("Title", title)
+        image.save(buffer, format="PNG", compress_level=level, pnginfo=info)
         return buffer.getvalue()
     rows = np.asarray(image, dtype=np.uint8).reshape(height, -1)
     filtered = np.empty((height, rows.shape[1] + 1), dtype=np.uint8)
@@ -57,6 +66,7 @@ def encode_png(image: Image.Image, level: int = LEVEL) -> bytes:
         (
             _SIGNATURE,
             _chunk(b"IHDR", header),
+            _title_chunk(title) if title else b"",
             _chunk(b"IDAT", _deflate(filtered.data, level)),
             _IEND,
         )

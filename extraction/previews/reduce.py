@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -128,27 +129,128 @@ def read_block(data: Any, index: tuple[slice, ...]) -> np.ndarray:
     return np.asarray(block)
 
 
+#: a chunk of a lazy array larger than this is read in navigation slices (each slice reads
+#: its part of the source again, which event streams make costly: chunks are kept whole
+#: below this size)
+CHUNK_MAX_BYTES = 128 * 1024**2
+
+
+def chunk_blocks(data: Any, nav_ndim: int) -> list[tuple[slice, ...]]:
+    """Slices over every axis that cover a dask array chunk by chunk (a chunk over
+    :data:`CHUNK_MAX_BYTES` is cut into navigation slices of :data:`BLOCK_BYTES`)."""
+    bounds = [np.cumsum((0, *sizes)) for sizes in data.chunks]
+    itemsize = np.dtype(data.dtype).itemsize
+    blocks = []
+    for position in np.ndindex(*data.numblocks):
+        index = [slice(int(b[i]), int(b[i + 1])) for b, i in zip(bounds, position, strict=True)]
+        shape = tuple(sl.stop - sl.start for sl in index)
+        if int(np.prod(shape, dtype=np.int64)) * itemsize <= CHUNK_MAX_BYTES:
+            blocks.append(tuple(index))
+            continue
+        for part in nav_blocks(shape, nav_ndim, itemsize):
+            shifted = [
+                slice(whole.start + sub.start, whole.start + sub.stop)
+                for whole, sub in zip(index, part, strict=False)
+            ]
+            blocks.append((*shifted, *index[nav_ndim:]))
+    return blocks
+
+
+def _dense(value: Any) -> np.ndarray:
+    """A computed block as numpy (blocks of sparse arrays are made dense)."""
+    return np.asarray(value.todense() if hasattr(value, "todense") else value)
+
+
+def _read_blocks(data: Any, nav_ndim: int) -> Iterator[tuple[tuple[slice, ...], np.ndarray]]:
+    """``(index, block)`` covering ``data``: numpy data in navigation blocks of at most
+    :data:`BLOCK_BYTES` with the whole signal, lazy data chunk by chunk, :data:`WORKERS`
+    chunks computed at a time (each chunk's source is read once)."""
+    if not is_lazy(data):
+        for index in nav_blocks(tuple(data.shape), nav_ndim, np.dtype(data.dtype).itemsize):
+            yield index, np.asarray(data[index])
+        return
+    import dask  # imported here: only lazy data need it, and they have loaded it already
+
+    blocks = chunk_blocks(data, nav_ndim)
+    for start in range(0, len(blocks), WORKERS):
+        batch = blocks[start : start + WORKERS]
+        done = dask.compute(
+            *(data[index] for index in batch), scheduler="threads", num_workers=WORKERS
+        )
+        for index, value in zip(batch, done, strict=True):
+            yield index, _dense(value)
+
+
+#: dask layers that only wrap in-memory arrays, add them up or change their type
+_WRAPPING_LAYERS = ("original-array-", "array-", "add-", "astype-")
+
+
+def event_arrays(data: Any) -> list[Any] | None:
+    """The in-memory sparse arrays (coordinates and counts) that a lazy array only adds up,
+    or ``None`` when it is anything else.
+
+    RosettaSciIO reads event streams (JEOL ``.pts`` spectrum images, Velox spectrum streams)
+    lazily as such arrays. Their sums are histograms of the events' coordinates: computing
+    them from the events costs microseconds, where slicing the array into dense chunks costs
+    seconds and hundreds of MB.
+    """
+    layers = getattr(getattr(data, "dask", None), "layers", None)
+    if not is_lazy(data) or not layers:
+        return None
+    if not all(str(name).startswith(_WRAPPING_LAYERS) for name in layers):
+        return None
+    shape = tuple(int(n) for n in data.shape)
+    parts = [
+        value
+        for value in data.__dask_graph__().values()
+        if hasattr(value, "coords") and hasattr(value, "data") and hasattr(value, "shape")
+    ]
+    if not parts or any(tuple(p.shape) != shape or getattr(p, "fill_value", 0) != 0 for p in parts):
+        return None
+    return parts
+
+
+def _event_sums(
+    parts: list[Any], shape: tuple[int, ...], nav_ndim: int, mask: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`blockwise_sums` of arrays given as events (see :func:`event_arrays`)."""
+    nav_shape, sig_shape = shape[:nav_ndim], shape[nav_ndim:]
+    nav_size, sig_size = int(np.prod(nav_shape)), int(np.prod(sig_shape))
+    nav_total = np.zeros(sig_size, dtype=np.float64)
+    sig_total = np.zeros(nav_size, dtype=np.float64)
+    for part in parts:
+        coords = np.asarray(part.coords, dtype=np.intp)
+        counts = np.asarray(part.data, dtype=np.float64)
+        at_position = np.ravel_multi_index(tuple(coords[:nav_ndim]), nav_shape)
+        at_channel = np.ravel_multi_index(tuple(coords[nav_ndim:]), sig_shape)
+        nav_total += np.bincount(at_channel, counts, minlength=sig_size)
+        inside = counts if mask is None else counts * mask.ravel()[at_channel]
+        sig_total += np.bincount(at_position, inside, minlength=nav_size)
+    return nav_total.reshape(sig_shape), sig_total.reshape(nav_shape)
+
+
 def blockwise_sums(
     data: Any, nav_ndim: int, mask: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(sum over navigation, sum over signal [within mask])`` in one pass, block by block.
 
-    Memory stays at one block whatever the array size; each block is read once for both sums
-    (dask would otherwise keep blocks shared by two reductions in memory).
+    Memory stays at a few blocks whatever the array size; each block is read once for both
+    sums (dask would otherwise keep blocks shared by two reductions in memory). Arrays of
+    events are summed from their events.
     """
     shape = tuple(int(n) for n in data.shape)
-    chunks = data.chunks[:nav_ndim] if is_lazy(data) and hasattr(data, "chunks") else None
+    events = event_arrays(data)
+    if events is not None and nav_ndim:
+        return _event_sums(events, shape, nav_ndim, mask)
     nav_total = np.zeros(shape[nav_ndim:], dtype=np.float64)
     sig_total = np.zeros(shape[:nav_ndim], dtype=np.float64)
-    sig_axes = tuple(range(nav_ndim, len(shape)))
-    for index in nav_blocks(shape, nav_ndim, np.dtype(data.dtype).itemsize, chunks):
-        block = read_block(data, index)
-        nav_total += block.sum(axis=tuple(range(nav_ndim)), dtype=np.float64)
-        if mask is not None:
-            selected = block[..., mask]
-            sig_total[index] = selected.sum(axis=-1, dtype=np.float64)
-        else:
-            sig_total[index] = block.sum(axis=sig_axes, dtype=np.float64)
+    nav_axes = tuple(range(nav_ndim))
+    for index, block in _read_blocks(data, nav_ndim):
+        nav_index, sig_index = index[:nav_ndim], index[nav_ndim:]
+        nav_total[sig_index] += block.sum(axis=nav_axes, dtype=np.float64)
+        part = block if mask is None else block[..., mask[sig_index]]
+        flat = part.reshape(*part.shape[:nav_ndim], -1)
+        sig_total[nav_index] += flat.sum(axis=-1, dtype=np.float64)
     return nav_total, sig_total
 
 

@@ -14,18 +14,24 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@lru_cache(maxsize=1)
-def sample_dir() -> Path:
-    """``$LIMS_SAMPLE_DIR`` or ``<repo>/../shared/microscopy``; fails loudly when missing."""
-    configured = os.environ.get("LIMS_SAMPLE_DIR")
-    folder = Path(configured) if configured else REPO_ROOT.parent / "shared" / "microscopy"
+def sample_folder(variable: str, default: Path) -> Path:
+    """``$variable`` or ``default``: a folder of sample files with its ``manifest.json``;
+    fails loudly when missing."""
+    configured = os.environ.get(variable)
+    folder = Path(configured) if configured else default
     if not (folder / "manifest.json").is_file():
         pytest.fail(
-            f"Sample instrument files not found at {folder} (set LIMS_SAMPLE_DIR or provide "
-            "../shared/microscopy next to the repository); the extraction tests need them.",
+            f"Sample instrument files not found at {folder} (set {variable} or provide "
+            f"../shared/{default.name} next to the repository); the extraction tests need them.",
             pytrace=False,
         )
     return folder.resolve()
+
+
+@lru_cache(maxsize=1)
+def sample_dir() -> Path:
+    """``$LIMS_SAMPLE_DIR`` or ``<repo>/../shared/microscopy``; fails loudly when missing."""
+    return sample_folder("LIMS_SAMPLE_DIR", REPO_ROOT.parent / "shared" / "microscopy")
 
 
 @lru_cache(maxsize=1)

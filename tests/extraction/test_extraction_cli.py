@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -85,3 +87,23 @@ def test_known_digests_are_taken_instead_of_reading_the_file_again(
     assert extract(path, known_sha256=known).file["sha256"] == "ab" * 32
     assert extract_isolated(path, known_sha256=known).file["sha256"] == "ab" * 32
     assert extract(path).file["sha256"] != "ab" * 32  # and hashes it when not told
+
+
+@pytest.mark.slow
+def test_standard_output_holds_only_json_lines(samples: Path, tmp_path: Path) -> None:
+    """Readers log to standard output (RosettaSciIO's logger does); on a mixed folder every
+    line of standard output is still one JSON object, one per logical file."""
+    from extraction import group_files
+    from extraction.grouping import walk
+    from tests.extraction.extra_samples import extra_dir
+
+    folders = [samples, extra_dir()]
+    done = _run(*map(str, folders), "--previews", str(tmp_path))
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    parsed = [json.loads(line) for line in lines]  # raises on any line that is not JSON
+    assert all(isinstance(item, dict) and "status" in item for item in parsed)
+    assert len(parsed) == len(group_files(walk(folders)))
+    # what the readers logged went to standard error
+    assert "| RosettaSciIO |" in done.stderr  # the logger's own line format
+    assert "| RosettaSciIO |" not in done.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import zlib
 from pathlib import Path
@@ -91,10 +92,20 @@ def test_cached_text_draws_the_same_pixels_as_imagedraw(mode: str, anchor: str) 
 
 
 def _reference_envelope(columns: np.ndarray, y: np.ndarray, width: int) -> np.ndarray:
+    """Per column: min and max of its samples and of the last sample of the column before
+    (the line between them crosses both columns), with ``ufunc.at``."""
     ymin, ymax = np.full(width, np.inf), np.full(width, -np.inf)
     valid = np.isfinite(y)
-    np.minimum.at(ymin, columns[valid], y[valid])
-    np.maximum.at(ymax, columns[valid], y[valid])
+    cols, values = columns[valid], y[valid]
+    order = np.argsort(cols, kind="stable")
+    cols, values = cols[order], values[order]
+    np.minimum.at(ymin, cols, values)
+    np.maximum.at(ymax, cols, values)
+    last = {int(c): float(v) for c, v in zip(cols, values, strict=True)}
+    used = sorted(last)
+    for before, col in itertools.pairwise(used):
+        ymin[col] = min(ymin[col], last[before])
+        ymax[col] = max(ymax[col], last[before])
     return np.stack([ymin, ymax])
 
 
@@ -121,6 +132,21 @@ def test_envelope_matches_per_column_min_max(descending: bool) -> None:
         assert rows.size
         assert rows[0] == max(0, int(np.floor((height - 1) - ymax[col] * scale)))
         assert rows[-1] == min(height - 1, int(np.ceil((height - 1) - ymin[col] * scale)))
+
+
+def test_steep_flank_is_one_stroke() -> None:
+    """A peak rising from 0 to full height within a few columns is drawn without gaps: every
+    row between its foot and its top is painted in some column of the flank."""
+    y = np.zeros(1500)  # about two samples per column of the plot
+    y[700:706] = np.linspace(0, 1000, 6)  # a flank of a few columns, far more rows
+    y[706:712] = np.linspace(1000, 0, 6)
+    image = np.asarray(plot.line_plot(np.arange(y.size, dtype=float), y, (800, 500)))
+    curve = image == 40  # the curve's grey
+    top = int(np.argmax(curve.any(axis=1)))  # the highest painted row: the peak's top
+    peak = int(np.flatnonzero(curve[top])[0])
+    painted_rows = np.flatnonzero(curve[:, peak - 20 : peak + 20].any(axis=1))
+    assert painted_rows.size > 200
+    assert np.all(np.diff(painted_rows) == 1), "the flank breaks into dashes"
 
 
 def test_shared_conversion_equals_one_by_one() -> None:

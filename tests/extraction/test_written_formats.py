@@ -9,13 +9,7 @@ import numpy as np
 import pytest
 
 from extraction import extract
-from tests.extraction.written import signal_dict, write_with
-
-
-def _image(dtype: str = "uint16") -> np.ndarray:
-    yy, xx = np.mgrid[0:64, 0:48]
-    return ((np.sin(yy / 5) + np.cos(xx / 7) + 2) * 1000).astype(dtype)
-
+from tests.extraction.written import image, signal_dict, write_with
 
 IMAGE_CASES = [
     ("hspy", "image.hspy", "hspy/hdf5", {}),
@@ -38,7 +32,7 @@ def test_written_image_formats(
     if plugin == "blockfile":
         pytest.importorskip("skimage", reason="the Blockfile writer needs scikit-image")
     path = tmp_path / name
-    data = _image({"blockfile": "uint8", "semper": "float32"}.get(plugin, "uint16"))
+    data = image({"blockfile": "uint8", "semper": "float32"}.get(plugin, "uint16"))
     if plugin == "blockfile":
         # A blockfile is a 2D scan of diffraction patterns.
         frame = data[:32, :32]
@@ -122,7 +116,7 @@ def test_written_png_and_numpy(tmp_path: Path) -> None:
     result = extract(png, previews_dir=tmp_path)
     assert result.status == "ok", result.error
     npy = tmp_path / "array.npy"
-    np.save(npy, _image())
+    np.save(npy, image())
     result = extract(npy, previews_dir=tmp_path)
     assert result.status == "ok", result.error
     assert result.signals[0].signal_shape == [48, 64]

@@ -41,3 +41,9 @@ def write_with(plugin: str, path: Path, signal: dict[str, Any], **kwds: Any) -> 
     """Write ``signal`` to ``path`` with RosettaSciIO's ``plugin`` writer."""
     module = importlib.import_module(f"rsciio.{plugin}")
     module.file_writer(str(path), signal, **kwds)
+
+
+def image(dtype: str = "uint16") -> np.ndarray:
+    """A smooth test picture, 64 rows of 48 pixels."""
+    yy, xx = np.mgrid[0:64, 0:48]
+    return ((np.sin(yy / 5) + np.cos(xx / 7) + 2) * 1000).astype(dtype)

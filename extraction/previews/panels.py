@@ -1,0 +1,265 @@
+"""What to draw for a signal: reduced, computed data in one or two panels.
+
+Images get a percentile stretch and a calibrated scale bar; spectra a line plot with their
+axis (complex spectra their amplitude); spectrum images the summed image beside the summed
+spectrum; line scans their profile (counts along the line) beside the summed spectrum; stacks
+a middle frame with the frame count; 4D-STEM the mean diffraction pattern beside a virtual
+bright-field image; diffraction a log scale; complex images their log amplitude; RGB(A) data
+(structured colour pixels or a last axis of three or four 8-bit channels) their colours.
+Data are reduced first (see :mod:`.reduce`), so large lazy files are never loaded whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..schema import SignalMetadata
+from ..signal import UNDEFINED, Axis, LightSignal
+from . import draw, reduce
+
+__all__ = ["ImagePanel", "Panel", "PlotPanel", "no_preview_reason", "panels_for"]
+
+
+@dataclass
+class ImagePanel:
+    """A 2D picture: ``pixels`` uint8 (h, w) or (h, w, 3|4); calibration per source pixel."""
+
+    pixels: np.ndarray
+    unit_per_pixel: float = 0.0
+    unit: str = ""
+    text: str = ""
+
+
+@dataclass
+class PlotPanel:
+    """A spectrum or profile: ``y`` against ``x`` with the axis labels (name and units).
+
+    ``spectrum`` marks the signal's own spectrum (summed over the navigation axes when
+    ``summed``), whose values are also written for the browser's plot; ``x_name`` and
+    ``x_unit`` are its axis's name and unit apart.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    xlabel: str
+    text: str = ""
+    ylabel: str = "counts"
+    spectrum: bool = False
+    summed: bool = False
+    x_name: str = "Channel"
+    x_unit: str = ""
+
+
+Panel = ImagePanel | PlotPanel
+#: a colour spectrum is drawn as a strip this many times as wide as it is high
+_STRIP_RATIO = 8
+
+
+def _axis_label(axis: Axis) -> str:
+    name = axis.name if axis.name and axis.name != UNDEFINED else "channel"
+    units = axis.units if axis.units and axis.units not in (UNDEFINED, "[]") else ""
+    return f"{name} ({units})" if units else name
+
+
+def _x_values(axis: Axis, n: int) -> np.ndarray:
+    return axis.offset + axis.scale * np.arange(n, dtype=np.float64)
+
+
+def _image_panel(
+    frame: np.ndarray, axis: Axis | None, step: int, *, log: bool = False, text: str = ""
+) -> ImagePanel:
+    if frame.dtype.names:
+        pixels = draw.rgb_from_structured(frame)
+    elif np.iscomplexobj(frame):
+        pixels = draw.stretch(np.abs(frame), log=True)
+    else:
+        pixels = draw.stretch(frame, log=log)
+    colours = pixels[..., :3] if pixels.ndim == 3 else pixels
+    if colours.size and (colours == colours.reshape(-1, *colours.shape[2:])[0]).all():
+        # one grey or colour all over tells nothing by itself: say which value it is
+        value = tuple(int(c) for c in colours[0, 0]) if pixels.ndim == 3 else frame.flat[0]
+        text = f"{text} (all {_number(value)})" if text else f"all {_number(value)}"
+    scale = axis.scale * step if axis is not None else 0.0
+    units = axis.units if axis is not None else ""
+    return ImagePanel(pixels, scale, units, text)
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
+
+
+def _plot_panel(x_axis: Axis, y: np.ndarray, text: str = "", *, summed: bool) -> PlotPanel:
+    """The signal's spectrum along ``x_axis``; complex values are drawn as their amplitude."""
+    ylabel = "counts"
+    if np.iscomplexobj(y):
+        y, ylabel = np.abs(y), "amplitude"
+    name = x_axis.name if x_axis.name and x_axis.name != UNDEFINED else "Channel"
+    unit = x_axis.units if x_axis.units and x_axis.units not in (UNDEFINED, "[]") else ""
+    return PlotPanel(
+        _x_values(x_axis, y.shape[-1]),
+        y,
+        _axis_label(x_axis),
+        text,
+        ylabel,
+        spectrum=True,
+        summed=summed,
+        x_name=name,
+        x_unit=unit,
+    )
+
+
+def _drop_single(data: Any, nav: list[Axis]) -> tuple[Any, list[Axis]]:
+    """Index away navigation axes of length 1."""
+    index = tuple(0 if a.size == 1 else slice(None) for a in nav)
+    kept = [a for a in nav if a.size != 1]
+    if len(kept) == len(nav):
+        return data, nav
+    return data[index], kept
+
+
+def _frame(data: Any, nav_ndim: int, text_for: str) -> tuple[Any, str]:
+    if nav_ndim == 0:
+        return data, ""
+    middle = reduce.middle_index(nav_ndim, tuple(data.shape))
+    total = int(np.prod(data.shape[:nav_ndim]))
+    flat = int(np.ravel_multi_index(middle, data.shape[:nav_ndim]))
+    return data[middle], f"{text_for} {flat + 1} of {total}"
+
+
+def _is_colour_channels(data: Any, sig: list[Axis]) -> bool:
+    """8-bit pixels whose last axis holds three or four colour channels (RGB or RGBA)."""
+    return (
+        np.dtype(data.dtype) == np.uint8
+        and len(data.shape) == 3
+        and data.shape[-1] in (3, 4)
+        and len(sig) >= 1
+    )
+
+
+def _colour(data: Any, sig: list[Axis]) -> list[Panel]:
+    """RGB(A) data: a colour picture, or a colour strip for a 1-D colour signal."""
+    if len(data.shape) == 1 and data.dtype.names:
+        (row,) = reduce.compute(data)
+        strip = np.repeat(row[None, :], max(1, row.shape[0] // _STRIP_RATIO), axis=0)
+        return [_image_panel(strip, None, 1)]
+    (frame,) = reduce.compute(reduce.stride_2d(data) if data.dtype.names else data)
+    if not data.dtype.names:  # (h, w, channels) of uint8: already pixels
+        return [ImagePanel(np.ascontiguousarray(frame), 0.0, "")]
+    return [_image_panel(frame, sig[-1] if len(sig) == 2 else None, 1)]
+
+
+def panels_for(signal: LightSignal, record: SignalMetadata) -> list[Panel]:
+    """Reduced, computed data to draw for ``signal`` (one or two panels; none when there is
+    nothing to draw, see :func:`no_preview_reason`)."""
+    kind = record.kind or "other"
+    data = signal.data
+    if len(data.shape) != len(signal.axes):
+        return _other(data)
+    sig = signal.sig_axes
+    data, nav = _drop_single(data, signal.nav_axes)
+    if data.dtype.names and len(data.shape) in (1, 2):
+        return _colour(data, sig)
+    if _is_colour_channels(data, sig):
+        return _colour(data, sig)
+    x_axis = sig[-1] if sig else None
+    if len(sig) == 2 and kind == "4d_stem" and nav:
+        return _four_d(data, nav, sig)
+    if len(sig) == 2:
+        frame, text = _frame(data, len(nav), "frame")
+        rows = record.image_rows
+        if rows:
+            frame = frame[:rows]
+        small = reduce.stride_2d(frame)
+        step = max(1, int(np.ceil(frame.shape[-1] / small.shape[-1])))
+        (pixels,) = reduce.compute(small)
+        if nav:
+            text = f"{text} ({int(np.prod([a.size for a in nav]))} frames)"
+        log = kind in ("diffraction", "complex")
+        return [_image_panel(pixels, x_axis, step, log=log, text=text)]
+    if len(sig) == 1 and x_axis is not None and data.shape[-1] > 1:
+        if not nav:
+            (y,) = reduce.compute(data)
+            return [_plot_panel(x_axis, y, summed=False)]
+        return _spectra(data, nav, x_axis)
+    return _other(data)
+
+
+def _spectra(data: Any, nav: list[Axis], x_axis: Axis) -> list[Panel]:
+    """A spectrum image: summed image and summed spectrum; a line scan (one navigation axis
+    left): its profile, counts along the line, beside the summed spectrum."""
+    nav_ndim = len(nav)
+    spectrum, per_position = reduce.blockwise_sums(data, nav_ndim)
+    summed = _plot_panel(x_axis, spectrum, "summed spectrum", summed=True)
+    if nav_ndim == 1:
+        profile = PlotPanel(
+            _x_values(nav[0], per_position.shape[0]),
+            per_position,
+            _axis_label(nav[0]),
+            "line profile",
+            "total counts",
+        )
+        return [profile, summed]
+    if nav_ndim > 2:
+        per_position = per_position.sum(axis=tuple(range(nav_ndim - 2)))
+    return [_image_panel(per_position, nav[-1], 1, text="summed image"), summed]
+
+
+def _four_d(data: Any, nav: list[Axis], sig: list[Axis]) -> list[Panel]:
+    nav_ndim = len(nav)
+    estimate = reduce.middle_block(data, nav_ndim).mean(
+        axis=tuple(range(nav_ndim)), dtype=np.float64
+    )
+    mask = reduce.bright_field_mask(estimate)
+    total, vbf = reduce.blockwise_sums(data, nav_ndim, mask)
+    mean_dp = total / max(1, int(np.prod(data.shape[:nav_ndim])))
+    if nav_ndim > 2:
+        vbf = vbf.mean(axis=tuple(range(nav_ndim - 2)))
+    panels: list[Panel] = [_image_panel(mean_dp, sig[-1], 1, log=True, text="mean diffraction")]
+    if nav_ndim == 1:
+        panels.append(
+            PlotPanel(
+                _x_values(nav[0], vbf.shape[0]), vbf, _axis_label(nav[0]), "virtual bright field"
+            )
+        )
+    else:
+        panels.append(_image_panel(vbf, nav[-1], 1, text="virtual bright field"))
+    return panels
+
+
+def _other(data: Any) -> list[Panel]:
+    if len(data.shape) >= 2:
+        while len(data.shape) > 2:
+            data = data[data.shape[0] // 2]
+        (frame,) = reduce.compute(reduce.stride_2d(data))
+        if frame.dtype.kind in "biufc" or frame.dtype.names:
+            return [_image_panel(frame, None, 1)]
+    if len(data.shape) == 1 and data.shape[0] > 1:
+        (y,) = reduce.compute(data)
+        if y.dtype.kind in "biufc":
+            if np.iscomplexobj(y):
+                return [
+                    PlotPanel(
+                        np.arange(y.size, dtype=np.float64),
+                        np.abs(y),
+                        "channel",
+                        ylabel="amplitude",
+                    )
+                ]
+            return [PlotPanel(np.arange(y.size, dtype=np.float64), y, "channel")]
+    return []
+
+
+def no_preview_reason(signal: LightSignal) -> str:
+    """Why :func:`panels_for` has nothing to draw for ``signal``, in a few words."""
+    shape = tuple(int(n) for n in signal.data.shape)
+    size = int(np.prod(shape)) if shape else 1
+    if size == 0:
+        return "the data are empty"
+    if size == 1:
+        return "the data hold a single value"
+    if signal.dtype.kind not in "biufc" and not signal.dtype.names:
+        return f"the data are not numbers ({signal.dtype})"
+    return f"no way to draw data of shape {shape} yet"
