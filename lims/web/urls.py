@@ -12,6 +12,7 @@ from lims.web.views import (
     downloads,
     facility,
     files,
+    health,
     home,
     instruments,
     projects,
@@ -84,12 +85,17 @@ facility_patterns = [
     path("projects/", facility.projects, name="projects"),
     path("people/", facility.people, name="people"),
     path("failed/", facility.failed, name="failed"),
+    path("operations/", facility.operations, name="operations"),
+    path("fixity/", facility.fixity, name="fixity"),
 ]
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("search/", home.search, name="search"),
-    path("healthz", home.health, name="health"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("healthz", health.ready, name="health"),
+    path("metrics", health.metrics, name="metrics"),
     path("accounts/", include(account_patterns)),
     path("projects/", include((project_patterns, "projects"))),
     path("datasets/", include((dataset_patterns, "datasets"))),
