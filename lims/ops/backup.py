@@ -206,11 +206,18 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+def _verify_backup_files(folder: Path, manifest: dict[str, Any]) -> None:
+    """Every file of the backup is there with the manifest's SHA-256 (before anything is
+    restored: a damaged backup must not leave a half-restored installation)."""
+    for entry in manifest["files"]:
+        source_path = folder / STORAGE_DIR / _safe_relative(entry["name"])
+        if not source_path.is_file() or sha256_of(source_path) != entry["sha256"]:
+            raise BackupError(f"{source_path} is damaged: its SHA-256 is not the manifest's.")
+
+
 def _restore_file(folder: Path, entry: dict[str, Any], summary: BackupSummary) -> None:
     name = entry["name"]
     source_path = folder / STORAGE_DIR / _safe_relative(name)
-    if sha256_of(source_path) != entry["sha256"]:
-        raise BackupError(f"{source_path} is damaged: its SHA-256 is not the manifest's.")
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as existing:
             sha = hashlib.file_digest(existing, "sha256").hexdigest()
@@ -241,6 +248,8 @@ def backup_restore(folder: Path, *, say: Say = print) -> BackupSummary:
             f"The database {settings.DATABASES['default']['NAME']} is not empty: restore into "
             "a new, empty database."
         )
+    say("Checking the backup's files…")
+    _verify_backup_files(folder, manifest)
     say("Restoring the database…")
     _run(
         [

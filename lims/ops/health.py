@@ -43,7 +43,8 @@ def check_broker() -> dict[str, Any]:
 def check_storage() -> dict[str, Any]:
     if isinstance(default_storage, FileSystemStorage):
         root = Path(default_storage.location)
-        if not root.is_dir() or not os.access(root, os.W_OK | os.X_OK):
+        root.mkdir(parents=True, exist_ok=True)  # as storage does on the first save
+        if not os.access(root, os.W_OK | os.X_OK):
             raise OSError(f"{root} is not a writable folder")
         return {"backend": "local"}
     default_storage.exists(STORAGE_PROBE)  # raises when the store cannot be reached
