@@ -104,6 +104,9 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Behind PgBouncer in transaction mode a cursor cannot outlive its transaction
+    # (docs/operations.md, "PostgreSQL connections").
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("LIMS_DB_PGBOUNCER", False)
 else:
     DATABASES = {
         "default": {
