@@ -20,6 +20,7 @@ from lims.files.models import (
     UploadSession,
 )
 from lims.instruments.models import Instrument
+from lims.ops.models import FixityCursor, FixityProblem
 from lims.projects.models import Membership, Project
 
 PASSWORD = "correct horse battery"
@@ -171,3 +172,22 @@ class UploadSessionFactory(factory.django.DjangoModelFactory):
     filename = factory.Sequence(lambda n: f"big_{n}.dm4")
     size = 3 * 1024**3
     received = 1024**3
+
+
+class FixityProblemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FixityProblem
+
+    file = factory.SubFactory(InstrumentFileFactory)
+    location = factory.LazyAttribute(lambda p: p.file.stored_file.name)
+    kind = "mismatch"
+    expected_sha256 = factory.LazyAttribute(lambda p: p.file.sha256)
+    actual_sha256 = "0" * 64
+
+
+class FixityCursorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FixityCursor
+        django_get_or_create = ["name"]
+
+    name = "files"

@@ -186,6 +186,8 @@ if LIMS_DOWNLOADS not in {"stream", "accel", "redirect"}:
     raise ImproperlyConfigured("LIMS_DOWNLOADS must be stream, accel or redirect.")
 LIMS_ACCEL_REDIRECT_PREFIX = env_str("LIMS_ACCEL_REDIRECT_PREFIX", "/protected/")
 LIMS_SIGNED_URL_EXPIRE_S = env_int("LIMS_SIGNED_URL_EXPIRE_S", 60)
+# Chunked uploads assemble in the object store as multipart uploads (no local full copy).
+LIMS_UPLOAD_MULTIPART = env_bool("LIMS_UPLOAD_MULTIPART", True)
 _default_storage: dict[str, object] = {
     "BACKEND": STORAGE_BACKENDS.get(LIMS_STORAGE_BACKEND, LIMS_STORAGE_BACKEND)
 }

@@ -11,6 +11,8 @@ from tests.factories import (
     CommentFactory,
     CompanionFileFactory,
     ExtractionRunFactory,
+    FixityCursorFactory,
+    FixityProblemFactory,
     InstrumentFactory,
     MembershipFactory,
     SignalPreviewFactory,
@@ -39,6 +41,8 @@ def test_changelists_render_with_search_and_filters(client, model):
     MembershipFactory()
     TagFactory()
     UploadSessionFactory()
+    FixityProblemFactory()
+    FixityCursorFactory()
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     assert client.get(url).status_code == 200
