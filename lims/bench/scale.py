@@ -22,7 +22,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -33,7 +33,7 @@ from django.test import Client
 
 from lims.accounts.models import User
 from lims.bench.client import BenchError
-from lims.bench.workers import REPO_ROOT, WorkerProcess
+from lims.bench.workers import REPO_ROOT, worker_hosts
 from lims.files.ingest.folders import list_files
 from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile
 from lims.projects.models import Project
@@ -68,27 +68,6 @@ def copies_tree(source: Path, copies: int, excludes: tuple[str, ...]) -> Path:
     return tree
 
 
-@contextmanager
-def worker_hosts(count: int, media_root: Path) -> Iterator[list[WorkerProcess]]:
-    """``count`` worker "hosts": each a worker process group (one pool process) that sees
-    the storage through a path of its own (a symlink standing for a network mount)."""
-    base = Path(tempfile.mkdtemp(prefix="lims-bench-hosts-"))
-    with ExitStack() as stack:
-        stack.callback(shutil.rmtree, base, ignore_errors=True)
-        started = []
-        for n in range(count):
-            mount = base / f"host-{n}" / "media"
-            mount.parent.mkdir(parents=True)
-            mount.symlink_to(media_root, target_is_directory=True)
-            env = {**os.environ, "MEDIA_ROOT": str(mount), "PYTHONPATH": str(REPO_ROOT)}
-            worker = WorkerProcess(env, base / f"host-{n}.log", name=f"bench-host-{n}")
-            stack.callback(worker.stop)
-            started.append(worker)
-        for worker in started:
-            worker.wait_ready()
-        yield started
-
-
 def hosts_throughput(
     *,
     tree: Path,
@@ -101,7 +80,7 @@ def hosts_throughput(
 ) -> dict[str, Any]:
     """Import ``tree`` in place (one dataset per copy) with ``n_hosts`` worker hosts running."""
     prefix = f"hosts={n_hosts}"
-    with worker_hosts(n_hosts, media_root):
+    with worker_hosts(n_hosts, media_root=media_root):
         started = time.perf_counter()
         call_command(
             "import_folder",

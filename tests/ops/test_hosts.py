@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-from lims.bench.workers import WorkerProcess
+from lims.bench.workers import worker_hosts
 from lims.files.models import ExtractionRun, InstrumentFile
 from tests.worker import flush_broker, wait_for
 
@@ -39,36 +38,17 @@ SAMPLES = [
 SUCCEEDED = re.compile(r"Task files\.extract_file\[([0-9a-f-]+)\] succeeded")
 
 
-def _mount(real: Path, where: Path) -> Path:
-    """The storage as another host sees it: the same bytes under another path."""
-    where.parent.mkdir(parents=True)
-    where.symlink_to(real, target_is_directory=True)
-    return where
-
-
 def test_two_worker_hosts_share_one_import_and_do_nothing_twice(
     worker_manager, worker_media, personas, samples, tmp_path
 ) -> None:
-    worker_manager.stop_shared()  # only the two hosts below consume
+    worker_manager.stop_all()  # only the two hosts below consume
     flush_broker()
     share = tmp_path / "instrument-share"
     for relative in SAMPLES:
         target = share / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(samples / relative, target)
-    hosts = {
-        "host-a": _mount(worker_media, tmp_path / "host-a" / "mnt" / "lims"),
-        "host-b": _mount(worker_media, tmp_path / "host-b" / "srv" / "media"),
-    }
-    workers = [
-        WorkerProcess(
-            worker_manager.env(MEDIA_ROOT=str(media)), tmp_path / f"{name}.log", name=name
-        )
-        for name, media in hosts.items()
-    ]
-    try:
-        for worker in workers:
-            worker.wait_ready()
+    with worker_hosts(2, media_root=worker_media, env=worker_manager.env()) as workers:
         call_command(
             "import_folder",
             str(share),
@@ -90,15 +70,15 @@ def test_two_worker_hosts_share_one_import_and_do_nothing_twice(
             interval=0.5,
             what="both hosts to extract the import",
         )
-    finally:
         for worker in workers:
-            worker.stop()
+            worker.stop()  # a warm shutdown: every line is in the logs before they are read
+        logs = {worker.name: worker.log_path.read_text() for worker in workers}
 
     assert sorted(files.values_list("status", flat=True)) == ["done"] * len(SAMPLES)
     runs = ExtractionRun.objects.filter(file__in=files)
     assert runs.count() == len(SAMPLES)  # one run per file
     assert set(runs.values_list("attempts", flat=True)) == {1}
-    done_by = {worker.name: SUCCEEDED.findall(worker.log_path.read_text()) for worker in workers}
+    done_by = {name: SUCCEEDED.findall(log) for name, log in logs.items()}
     all_done = [task for tasks in done_by.values() for task in tasks]
     assert sorted(all_done) == sorted(runs.values_list("task_id", flat=True))  # none twice
     assert all(len(tasks) >= 1 for tasks in done_by.values()), done_by  # both hosts worked

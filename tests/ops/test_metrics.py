@@ -4,7 +4,9 @@ task ids."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import re
 import urllib.request
 
@@ -12,6 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lims.files.models import InstrumentFile
+from lims.ops.logs import ContextIdsFilter, JsonFormatter
 from tests.s3 import free_port
 from tests.worker import flush_broker, wait_for
 
@@ -62,6 +65,7 @@ def test_requests_carry_an_id_into_the_response_and_the_logs(client) -> None:
 def test_a_worker_serves_extraction_figures_by_format_and_logs_json_with_task_ids(
     worker_manager, worker_media, personas, api_client_for, samples, tmp_path
 ) -> None:
+    worker_manager.stop_all()  # this worker alone extracts (and counts) the files
     port = free_port()
     multiproc = tmp_path / "prometheus"
     multiproc.mkdir()
@@ -144,3 +148,23 @@ def _scrape(port: int) -> str:
             return answer.read().decode()
     except OSError:
         return ""
+
+
+def test_request_lines_are_json_with_the_request_id(client) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ContextIdsFilter())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("lims.requests")
+    logger.addHandler(handler)
+    try:
+        client.get("/health/live", HTTP_X_REQUEST_ID="nginx-0123456789abcdef")
+    finally:
+        logger.removeHandler(handler)
+    (line,) = stream.getvalue().splitlines()
+    record = json.loads(line)
+    assert record["message"] == "GET /health/live 200"
+    assert record["request_id"] == "nginx-0123456789abcdef"
+    assert (record["level"], record["logger"], record["status"]) == ("INFO", "lims.requests", 200)
+    assert record["method"] == "GET" and record["duration_ms"] >= 0
+    assert "task_id" not in record
