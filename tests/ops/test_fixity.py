@@ -145,6 +145,8 @@ def test_only_one_check_runs_at_a_time(stored) -> None:
         with pytest.raises(CommandError) as busy:
             call_command("check_fixity")
         assert busy.value.returncode == 2
+        with other.cursor() as cursor:  # the other check ends
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [fixity_module.LOCK_KEY])
     finally:
         other.close()
     assert fixity_check().files == 4
