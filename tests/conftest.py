@@ -156,4 +156,4 @@ def api_client_for():
     return make
 
 
-pytest_plugins = ["tests.worker"]
+pytest_plugins = ["tests.worker", "tests.s3"]

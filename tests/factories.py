@@ -23,6 +23,7 @@ from lims.files.models import (
 )
 from lims.groups.models import ResearchGroup
 from lims.instruments.models import Instrument
+from lims.ops.models import FixityCursor, FixityProblem
 from lims.projects.models import GroupMembership, Membership, Project
 from lims.sharing.models import ShareLink, ShareTarget, key_digest
 
@@ -215,3 +216,22 @@ class ShareLinkFactory(factory.django.DjangoModelFactory):
     dataset = factory.SubFactory(DatasetFactory)
     label = "Reviewer 2"
     expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
+
+
+class FixityProblemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FixityProblem
+
+    file = factory.SubFactory(InstrumentFileFactory)
+    location = factory.LazyAttribute(lambda p: p.file.stored_file.name)
+    kind = "mismatch"
+    expected_sha256 = factory.LazyAttribute(lambda p: p.file.sha256)
+    actual_sha256 = "0" * 64
+
+
+class FixityCursorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FixityCursor
+        django_get_or_create = ["name"]
+
+    name = "files"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 #: The checkout (workers run from it, whatever the caller's working folder).
@@ -104,3 +107,28 @@ class WorkerProcess:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=20)
         self.kill()
+
+
+@contextlib.contextmanager
+def worker_hosts(
+    count: int, *, media_root: Path, env: dict[str, str] | None = None
+) -> Iterator[list[WorkerProcess]]:
+    """``count`` worker "hosts", ready; stopped on the way out. Each is a worker process group
+    (one pool process) that sees the storage under a path of its own (a symlink to
+    ``media_root`` standing for that host's network mount), as worker hosts do."""
+    base = Path(tempfile.mkdtemp(prefix="lims-worker-hosts-"))
+    with contextlib.ExitStack() as stack:
+        stack.callback(shutil.rmtree, base, ignore_errors=True)
+        started = []
+        for n in range(count):
+            mount = base / f"host-{n}" / "mnt" / "media"
+            mount.parent.mkdir(parents=True)
+            mount.symlink_to(media_root, target_is_directory=True)
+            host_env = {**(env or os.environ), "MEDIA_ROOT": str(mount)}
+            host_env.setdefault("PYTHONPATH", str(REPO_ROOT))
+            worker = WorkerProcess(host_env, base / f"host-{n}.log", name=f"host-{n}")
+            stack.callback(worker.stop)
+            started.append(worker)
+        for worker in started:
+            worker.wait_ready()
+        yield started

@@ -63,11 +63,14 @@ INSTALLED_APPS = [
     "lims.files",
     "lims.comments",
     "lims.sharing",
+    "lims.ops",
     "lims.web",
     "lims.bench",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "lims.ops.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "lims.audit.context.AuditContextMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "lims.config.urls"
@@ -104,6 +108,9 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Behind PgBouncer in transaction mode a cursor cannot outlive its transaction
+    # (docs/operations.md, "PostgreSQL connections").
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("LIMS_DB_PGBOUNCER", False)
 else:
     DATABASES = {
         "default": {
@@ -204,8 +211,40 @@ WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
+# Where instrument files, previews and exports are stored: "local" (MEDIA_ROOT), "s3" (any
+# S3-compatible object store, through django-storages), or a storage class's dotted path.
+LIMS_STORAGE_BACKEND = env_str("LIMS_STORAGE_BACKEND", "local")
+STORAGE_BACKENDS = {
+    "local": "lims.core.storage.InstrumentStorage",
+    "s3": "lims.core.objectstorage.InstrumentS3Storage",
+}
+# How downloads and previews leave the server once the permission check passed: "stream"
+# (through the application), "accel" (nginx sends the file named in X-Accel-Redirect; local
+# storage) or "redirect" (a short-lived signed URL of the object store).
+LIMS_DOWNLOADS = env_str("LIMS_DOWNLOADS", "stream")
+if LIMS_DOWNLOADS not in {"stream", "accel", "redirect"}:
+    raise ImproperlyConfigured("LIMS_DOWNLOADS must be stream, accel or redirect.")
+LIMS_ACCEL_REDIRECT_PREFIX = env_str("LIMS_ACCEL_REDIRECT_PREFIX", "/protected/")
+LIMS_SIGNED_URL_EXPIRE_S = env_int("LIMS_SIGNED_URL_EXPIRE_S", 60)
+# Chunked uploads assemble in the object store as multipart uploads (no local full copy).
+LIMS_UPLOAD_MULTIPART = env_bool("LIMS_UPLOAD_MULTIPART", True)
+_default_storage: dict[str, object] = {
+    "BACKEND": STORAGE_BACKENDS.get(LIMS_STORAGE_BACKEND, LIMS_STORAGE_BACKEND)
+}
+if LIMS_STORAGE_BACKEND == "s3":
+    if not env_str("LIMS_S3_BUCKET"):
+        raise ImproperlyConfigured("LIMS_STORAGE_BACKEND=s3 needs LIMS_S3_BUCKET.")
+    _default_storage["OPTIONS"] = {
+        "bucket_name": env_str("LIMS_S3_BUCKET"),
+        "endpoint_url": env_str("LIMS_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("LIMS_S3_REGION") or None,
+        "access_key": env_str("LIMS_S3_ACCESS_KEY_ID") or None,
+        "secret_key": env_str("LIMS_S3_SECRET_ACCESS_KEY") or None,
+        "addressing_style": env_str("LIMS_S3_ADDRESSING_STYLE") or None,
+        "querystring_expire": LIMS_SIGNED_URL_EXPIRE_S,
+    }
 STORAGES = {
-    "default": {"BACKEND": env_str("LIMS_STORAGE_BACKEND", "lims.core.storage.InstrumentStorage")},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -283,6 +322,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "files.purge_trash",
         "schedule": 24 * 3600.0,
     },
+    "check-fixity": {
+        "task": "ops.check_fixity",
+        "schedule": float(env_int("LIMS_FIXITY_INTERVAL_S", 3600)),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
@@ -295,6 +338,29 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "unacked_restore_interval": env_int("LIMS_BROKER_RESTORE_INTERVAL_S", 10),
         "unacked_restore_throttle": 1,
     }
+
+# --- Operations ------------------------------------------------------------------------------
+# Fixity: each periodic run re-hashes stored files for at most this long, at most this fast,
+# and goes on where the previous run stopped.
+LIMS_FIXITY_SECONDS_PER_RUN = env_int("LIMS_FIXITY_SECONDS_PER_RUN", 600)
+LIMS_FIXITY_MAX_MB_PER_S = env_int("LIMS_FIXITY_MAX_MB_PER_S", 50)
+# /health/ready fails when no worker answers a ping (web hosts behind a load balancer that
+# should stay in rotation without workers set it to false).
+LIMS_READY_REQUIRES_WORKER = env_bool("LIMS_READY_REQUIRES_WORKER", True)
+# /metrics: with a token, Prometheus sends "Authorization: Bearer <token>"; without one, only
+# direct (not proxied) requests from this host are answered.
+LIMS_METRICS_TOKEN = env_str("LIMS_METRICS_TOKEN")
+# A worker serves its own metrics (extraction durations and failures) on this port; 0: none.
+LIMS_WORKER_METRICS_PORT = env_int("LIMS_WORKER_METRICS_PORT", 0)
+SERVER_EMAIL = env_str("SERVER_EMAIL", "lims@localhost")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", SERVER_EMAIL)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+if not PRODUCTION and not EMAIL_HOST_USER:
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -321,11 +387,26 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging ---------------------------------------------------------------------------------
+# "json": one JSON object per line with the request's or the Celery task's id (for a log
+# collector); "plain": readable lines. Both carry the ids.
+LIMS_LOG_FORMAT = env_str("LIMS_LOG_FORMAT", "json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"ids": {"()": "lims.ops.logs.ContextIdsFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(context_id)s]: %(message)s"},
+        "json": {"()": "lims.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LIMS_LOG_FORMAT == "json" else "plain",
+            "filters": ["ids"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"hyperspy": {"level": "ERROR"}, "rsciio": {"level": "ERROR"}},
 }
+# Celery workers log through the same handler (and format) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -2,8 +2,10 @@
 
 Media files are never served directly: the views that use these (the web pages' download
 URLs and the API's download actions) first find the object through the permission seam
-(``visible_to``), so what a user may not see is a 404 before anything here runs. Bytes are
-streamed (``FileResponse``) whatever their size, and responses are marked private so that no
+(``visible_to``), so what a user may not see is a 404 before anything here runs. Stored bytes
+then leave as ``LIMS_DOWNLOADS`` says (:mod:`lims.core.delivery`: streamed, nginx's
+``X-Accel-Redirect``, or a short-lived signed URL of the object store); files registered in
+place on a share and zip archives are streamed. Responses are marked private so that no
 shared cache keeps a private file.
 """
 
@@ -15,10 +17,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import content_disposition_header
 
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
+from lims.core.delivery import private, stored_response
 from lims.core.permissions import share_grant
 from lims.files.models import CompanionFile, InstrumentFile
 
@@ -26,15 +29,6 @@ if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
 
 CHUNK = 1024 * 1024
-
-
-def _private(response: HttpResponse, max_age: int = 0) -> HttpResponse:
-    if max_age:
-        patch_cache_control(response, private=True, max_age=max_age)
-    else:
-        patch_cache_control(response, private=True, no_store=True)
-    patch_vary_headers(response, ["Cookie", "Authorization"])
-    return response
 
 
 def download_record(*, file: InstrumentFile, user: AnyUser, what: str) -> None:
@@ -62,16 +56,23 @@ def open_original(item: InstrumentFile | CompanionFile) -> IO[bytes]:
         raise Http404("The file is missing from storage.") from exc
 
 
-def original_response(item: InstrumentFile | CompanionFile) -> FileResponse:
-    """Stream a file or companion as an attachment under its original name."""
+def original_response(item: InstrumentFile | CompanionFile) -> HttpResponse:
+    """A file or companion as an attachment under its original name."""
+    if item.stored_file and not item.external_path:
+        return stored_response(
+            item.stored_file.storage,
+            item.stored_file.name,
+            filename=item.original_name,
+            content_type="application/octet-stream",
+            as_attachment=True,
+        )
     response = FileResponse(
         open_original(item),
         as_attachment=True,
         filename=item.original_name,
         content_type="application/octet-stream",
     )
-    _private(response)
-    return response
+    return private(response)
 
 
 class _Pipe:
@@ -118,18 +119,19 @@ def zip_response(instrument_file: InstrumentFile) -> StreamingHttpResponse:
     members: list[Any] = [instrument_file, *instrument_file.companions.all()]
     response = StreamingHttpResponse(_zip_stream(members), content_type="application/zip")
     stem = instrument_file.original_name.rsplit(".", 1)[0] or "file"
-    response["Content-Disposition"] = f'attachment; filename="{stem}.zip"'
-    _private(response)
-    return response
+    response["Content-Disposition"] = content_disposition_header(True, f"{stem}.zip")
+    return private(response)
 
 
 def image_response(field: Any) -> HttpResponse:
     """A stored preview PNG, privately cacheable for a few minutes; 404 when there is none."""
     if not field:
         raise Http404("No preview for this file.")
-    try:
-        handle = field.storage.open(field.name, "rb")
-    except FileNotFoundError as exc:
-        raise Http404("The preview is missing from storage.") from exc
-    response = FileResponse(handle, content_type="image/png")
-    return _private(response, max_age=300)
+    return stored_response(
+        field.storage,
+        field.name,
+        filename=field.name.rsplit("/", 1)[-1],
+        content_type="image/png",
+        as_attachment=False,
+        max_age=300,
+    )

@@ -267,6 +267,11 @@ class UploadSession(models.Model):
         help_text="The file this upload became.",
     )
     duplicate = models.BooleanField(default=False)
+    store_upload = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The object store's multipart upload, when chunks assemble there.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

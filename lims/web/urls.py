@@ -14,6 +14,7 @@ from lims.web.views import (
     facility,
     files,
     groups,
+    health,
     home,
     instruments,
     people,
@@ -106,6 +107,8 @@ facility_patterns = [
     path("groups/<slug:slug>/delete/", groups.group_remove, name="group-delete"),
     path("audit/", audit.facility_audit, name="audit"),
     path("failed/", facility.failed, name="failed"),
+    path("operations/", facility.operations, name="operations"),
+    path("fixity/", facility.fixity, name="fixity"),
 ]
 
 trash_patterns = [
@@ -118,7 +121,10 @@ trash_patterns = [
 urlpatterns = [
     path("", home.home, name="home"),
     path("search/", home.search, name="search"),
-    path("healthz", home.health, name="health"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("healthz", health.ready, name="health"),
+    path("metrics", health.metrics, name="metrics"),
     path("accounts/", include(account_patterns)),
     path("projects/", include((project_patterns, "projects"))),
     path("datasets/", include((dataset_patterns, "datasets"))),

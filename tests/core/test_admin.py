@@ -13,6 +13,8 @@ from tests.factories import (
     CommentFactory,
     CompanionFileFactory,
     ExtractionRunFactory,
+    FixityCursorFactory,
+    FixityProblemFactory,
     GroupMembershipFactory,
     InstrumentFactory,
     MembershipFactory,
@@ -46,6 +48,8 @@ def test_changelists_render_with_search_and_filters(client, model):
     GroupMembershipFactory()
     ShareLinkFactory()
     audit_record(action=AuditAction.SIGN_IN, actor=UserFactory())
+    FixityProblemFactory()
+    FixityCursorFactory()
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     assert client.get(url).status_code == 200

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from lims.files.models import ExtractionStatus
-from tests.factories import InstrumentFactory, InstrumentFileFactory
+from lims.core.tasks import send
+from lims.files.models import ExtractionStatus, RunStatus
+from tests.factories import ExtractionRunFactory, InstrumentFactory, InstrumentFileFactory
 from tests.web.conftest import done_file
+from tests.worker import flush_broker
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["manage:dashboard", "manage:projects", "manage:people", "manage:failed"]
+PAGES = [
+    "manage:dashboard",
+    "manage:projects",
+    "manage:people",
+    "manage:failed",
+    "manage:operations",
+    "manage:fixity",
+]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -64,3 +74,33 @@ def test_instruments_count_only_visible_files(client, personas) -> None:
     client.force_login(personas.viewer)
     detail = client.get(reverse("instruments:detail", args=[instrument.pk])).content.decode()
     assert "hidden.dm3" in detail
+
+
+def test_operations_page_shows_queues_running_and_failed_runs(
+    client, personas, worker_manager
+) -> None:
+    worker_manager.stop_all()  # no worker takes the job counted below
+    flush_broker()
+    running = ExtractionRunFactory(
+        file__dataset=personas.dataset,
+        file__original_name="busy.dm4",
+        status=RunStatus.RUNNING,
+        started_at=timezone.now(),
+        attempts=1,
+    )
+    ExtractionRunFactory(
+        file__dataset=personas.dataset,
+        file__original_name="broken.dm3",
+        status=RunStatus.FAILED,
+        finished_at=timezone.now(),
+        message="Truncated tag group",
+    )
+    send("ops.check_fixity")
+    client.force_login(personas.facility_manager)
+    html = client.get(reverse("manage:operations")).content.decode()
+    flush_broker()
+    assert '<div class="value tnum" data-queue="default">1</div>' in html
+    assert '<div class="value tnum" data-queue="extraction">0</div>' in html
+    assert "busy.dm4" in html and running.task_id in html
+    assert "broken.dm3" in html and "Truncated tag group" in html
+    assert "No worker answered" in html

@@ -75,8 +75,16 @@ def remember_stored(storage: Any, name: str) -> None:
 
 
 def _store(field: Any, name: str, content: File) -> None:
-    """Save ``content`` into a FileField, remembered by the enclosing storage_rollback."""
-    field.save(name, content, save=False)
+    """Save ``content`` into a FileField, remembered by the enclosing storage_rollback.
+
+    Content already in storage (a chunked upload assembled in the object store) is adopted
+    where it lies: its ``stored_name`` is all the field needs.
+    """
+    stored_name = getattr(content, "stored_name", None)
+    if stored_name:
+        field.name = stored_name
+    else:
+        field.save(name, content, save=False)
     remember_stored(field.storage, field.name)
 
 

@@ -27,6 +27,7 @@ from lims.datasets.models import Dataset
 from lims.files.ingest.register import digest_path
 from lims.files.ingest.services import IngestOutcome, file_ingest
 from lims.files.models import UploadSession, UploadStatus
+from lims.files.uploads import multipart
 from lims.files.uploads.errors import UploadConflict, UploadError, UploadTooLarge, max_upload_bytes
 from lims.files.uploads.handlers import CHUNK, BackgroundHasher, partial_dir
 from lims.files.uploads.protocol import ChunkRange
@@ -161,7 +162,8 @@ def upload_session_append(
         key = str(session.uid)
         hasher = _session_hashers.take(key, offset, path) if path.exists() else None
         with path.open("r+b" if path.exists() else "wb") as handle:
-            handle.seek(offset)
+            # The local file holds what the object store does not have yet (all, usually).
+            handle.seek(offset - multipart.stored_bytes(session))
             handle.truncate()
             try:
                 while written < length:
@@ -177,7 +179,8 @@ def upload_session_append(
             handle.flush()
             os.fsync(handle.fileno())
         session.received = offset + written
-        session.save(update_fields=["received", "updated_at"])
+        multipart.parts_send(session, path)
+        session.save(update_fields=["received", "store_upload", "updated_at"])
         if hasher is not None:
             _session_hashers.put(key, session.received, path, hasher)
     if interrupted is not None or written < length:
@@ -194,6 +197,8 @@ def upload_session_complete(*, session: UploadSession, user: User) -> IngestOutc
     Completing a session twice gives the same file again.
     """
     require(user, Action.CONTRIBUTE, session.dataset, CONTRIBUTORS_ONLY)
+    if multipart.multipart_storage() is not None:
+        return _complete_in_store(session=session, user=user)
     with transaction.atomic():
         session = UploadSession.objects.select_for_update().get(pk=session.pk)
         if session.status == UploadStatus.COMPLETE and session.file is not None:
@@ -247,14 +252,69 @@ def upload_session_complete(*, session: UploadSession, user: User) -> IngestOutc
     return outcome
 
 
+def _locked_receiving(session: UploadSession) -> UploadSession:
+    """The session, locked, when it is complete or has every byte; else UploadConflict."""
+    session = UploadSession.objects.select_for_update().get(pk=session.pk)
+    if session.status == UploadStatus.COMPLETE and session.file is not None:
+        return session
+    if session.status != UploadStatus.RECEIVING:
+        raise UploadConflict(f"This upload is {session.status}.", session.received)
+    if session.received != session.size:
+        raise UploadConflict(
+            f"Only {session.received} of {session.size} bytes have arrived.", session.received
+        )
+    return session
+
+
+def _complete_in_store(*, session: UploadSession, user: User) -> IngestOutcome:
+    """Completion when the chunks assembled in the object store (:mod:`.multipart`): the
+    last part is sent, the store assembles the object, and ingest adopts it in place."""
+    path = session_path(session)
+    with transaction.atomic():
+        session = _locked_receiving(session)
+        if session.status == UploadStatus.COMPLETE and session.file is not None:
+            return IngestOutcome(file=session.file, created=False, duplicate=session.duplicate)
+        hasher = _session_hashers.take(str(session.uid), session.size, path)
+        multipart.parts_send(session, path, final=True)
+        assembled = multipart.assemble(session)
+        session.save(update_fields=["store_upload", "updated_at"])
+    # Chunks that reached other web hosts were hashed there: read the object back instead.
+    sha256 = hasher.hexdigest() if hasher is not None and session.size else assembled.hash()
+    assembled.sha256 = sha256
+    if session.sha256 and sha256 != session.sha256:
+        assembled.delete()
+        UploadSession.objects.filter(pk=session.pk).update(received=0, store_upload={})
+        path.write_bytes(b"")
+        raise UploadError(
+            f"The SHA-256 of the received bytes ({sha256}) is not the announced one "
+            f"({session.sha256}); the upload was reset, send it again."
+        )
+    with transaction.atomic():
+        session = _locked_receiving(session)
+        if session.status == UploadStatus.COMPLETE and session.file is not None:
+            return IngestOutcome(file=session.file, created=False, duplicate=session.duplicate)
+        outcome = file_ingest(
+            dataset=session.dataset, upload=assembled, user=user, name=session.filename
+        )
+        session.status = UploadStatus.COMPLETE
+        session.file = outcome.file
+        session.duplicate = outcome.duplicate
+        session.save(update_fields=["status", "file", "duplicate", "updated_at"])
+    if outcome.duplicate:
+        assembled.delete()  # the dataset holds these bytes already
+    path.unlink(missing_ok=True)
+    return outcome
+
+
 def upload_session_abort(*, session: UploadSession) -> None:
-    """Give up a chunked upload and delete what arrived."""
+    """Give up a chunked upload and delete what arrived (in the object store too)."""
     with transaction.atomic():
         session = UploadSession.objects.select_for_update().get(pk=session.pk)
         if session.status == UploadStatus.COMPLETE:
             raise UploadConflict("This upload is already complete.", session.received)
         session.status = UploadStatus.ABORTED
         session.save(update_fields=["status", "updated_at"])
+    multipart.abort(session)
     _session_hashers.drop(str(session.uid))
     session_path(session).unlink(missing_ok=True)
 

@@ -1,4 +1,5 @@
-"""The facility manager's pages: the overview, every project, failed extractions.
+"""The facility manager's pages: the overview, every project, failed extractions, the job
+queues and workers, and the fixity of stored files.
 
 People and research groups have their own modules (``people``, ``groups``), as do the audit
 log and the trash.
@@ -13,7 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -21,8 +22,10 @@ from django.shortcuts import render
 from lims.core.pagination import paginate
 from lims.core.permissions import dataset_live, file_live, is_facility_manager
 from lims.datasets.models import Dataset
-from lims.files.models import ExtractionStatus, InstrumentFile
+from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile, RunStatus
 from lims.instruments.models import Instrument
+from lims.ops.models import FixityCursor, FixityProblem
+from lims.ops.queues import queue_lengths, workers_alive
 from lims.projects.filters import ProjectFilterSet
 from lims.projects.models import Project
 
@@ -59,6 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "n_users": get_user_model().objects.filter(is_active=True).count(),
         "n_instruments": Instrument.objects.filter(active=True).count(),
         "files": files,
+        "n_fixity_problems": FixityProblem.objects.filter(resolved_at=None).count(),
         "recent_failed": InstrumentFile.objects.visible_to(user)
         .filter(status=ExtractionStatus.FAILED)
         .select_related("dataset__project")
@@ -91,3 +95,40 @@ def failed(request: HttpRequest) -> HttpResponse:
         .order_by("-uploaded_at")
     )
     return render(request, "manage/failed.html", paginate(request, queryset))
+
+
+@facility_manager_required
+def operations(request: HttpRequest) -> HttpResponse:
+    """The job queues' lengths, the workers that answer, running and failed extractions."""
+    try:
+        queues: dict[str, int] | None = queue_lengths()
+        workers: list[str] | None = workers_alive(timeout=1.0)
+        broker_error = ""
+    except Exception as exc:  # the page shows the broker as down, whatever the failure
+        queues, workers, broker_error = None, None, f"{type(exc).__name__}: {exc}"
+    runs = ExtractionRun.objects.select_related("file__dataset__project").defer(
+        "file__metadata", "file__signals", "file__original_metadata"
+    )
+    context = {
+        "queues": queues,
+        "workers": workers,
+        "broker_error": broker_error,
+        "n_queued": ExtractionRun.objects.filter(status=RunStatus.QUEUED).count(),
+        "running": runs.filter(status=RunStatus.RUNNING).order_by("started_at")[:50],
+        "failed_runs": runs.filter(status=RunStatus.FAILED).order_by("-finished_at")[:20],
+    }
+    return render(request, "manage/operations.html", context)
+
+
+@facility_manager_required
+def fixity(request: HttpRequest) -> HttpResponse:
+    """Stored files found changed or missing (open first), and where the check stands."""
+    queryset = FixityProblem.objects.select_related("file__dataset__project").order_by(
+        F("resolved_at").desc(nulls_first=True), "-detected_at"
+    )
+    context = {
+        "cursor": FixityCursor.objects.filter(name="files").first(),
+        "n_open": FixityProblem.objects.filter(resolved_at=None).count(),
+        **paginate(request, queryset),
+    }
+    return render(request, "manage/fixity.html", context)

@@ -1,12 +1,11 @@
-"""The home page, the search page and the health probe."""
+"""The home page and the search page."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from lims.core.filters import query_text
@@ -17,13 +16,6 @@ from lims.datasets.models import Dataset
 from lims.files.filters import InstrumentFileFilterSet
 from lims.files.models import ExtractionStatus, InstrumentFile
 from lims.projects.models import Project
-
-
-def health(request: HttpRequest) -> JsonResponse:
-    """A liveness probe for load balancers: answers 200 when the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 def my_projects(user: Any) -> list[dict[str, Any]]:

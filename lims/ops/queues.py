@@ -1,0 +1,53 @@
+"""What the job queues hold and which workers answer: for the health probe, the metrics and
+the facility pages.
+
+The broker is asked directly (a passive queue declaration counts the waiting messages, on
+Redis as on any other transport); workers are asked with Celery's ``ping`` broadcast.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from kombu.exceptions import ChannelError
+
+log = logging.getLogger(__name__)
+
+
+def queue_names() -> list[str]:
+    """Every queue the LIMS sends to: the default one and those named by the task routes."""
+    names = {settings.CELERY_TASK_DEFAULT_QUEUE}
+    for route in settings.CELERY_TASK_ROUTES.values():
+        names.add(route["queue"])
+    return sorted(names)
+
+
+def queue_lengths() -> dict[str, int]:
+    """Messages waiting in each queue (not those a worker holds). Raises when the broker
+    cannot be reached."""
+    lengths: dict[str, int] = {}
+    with current_app.connection_for_read() as connection:
+        connection.ensure_connection(max_retries=1)
+        channel = connection.default_channel
+        for name in queue_names():
+            try:
+                lengths[name] = channel.queue_declare(queue=name, passive=True).message_count
+            except ChannelError:
+                # A queue nobody has declared yet (on Redis: one that is empty) holds nothing.
+                lengths[name] = 0
+    return lengths
+
+
+def workers_alive(*, timeout: float = 1.0, limit: int | None = None) -> list[str]:
+    """The names of the workers that answered a ping within ``timeout`` seconds (sorted).
+
+    ``limit`` stops waiting after that many answers (the health probe needs one). The
+    embedded, folder-based broker cannot broadcast: it answers an empty list.
+    """
+    if settings.CELERY_TASK_ALWAYS_EAGER or settings.CELERY_BROKER_URL.startswith("filesystem"):
+        return []
+    replies: list[dict[str, Any]] = current_app.control.ping(timeout=timeout, limit=limit) or []
+    return sorted(name for reply in replies for name in reply)
