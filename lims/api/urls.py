@@ -1,7 +1,11 @@
-"""API routes, under ``/api/``."""
+"""API routes. Mounted at ``/api/v1/`` (namespace ``api``) and, for one release, at the
+unversioned ``/api/`` paths the first release documented (namespace ``api-legacy``: the same
+views, answers marked ``Deprecation`` with a ``Link`` to their ``/api/v1/`` successor)."""
 
 from __future__ import annotations
 
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from lims.api.views.datasets import DatasetViewSet
@@ -17,4 +21,18 @@ router.register("datasets", DatasetViewSet, basename="dataset")
 router.register("files", InstrumentFileViewSet, basename="file")
 router.register("uploads", UploadSessionViewSet, basename="upload")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # The schema always describes /api/v1/ (the legacy aliases are left out of it).
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        name="redoc",
+    ),
+    *router.urls,
+]

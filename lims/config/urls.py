@@ -5,16 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 admin.site.site_header = settings.SITE_NAME
 admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/", include("lims.api.urls")),
+    path("api/v1/", include("lims.api.urls")),
+    # The unversioned paths of the first release, kept as aliases for one release.
+    path("api/", include("lims.api.urls", namespace="api-legacy")),
     path("", include("lims.web.urls")),
 ]
 if settings.OIDC_ENABLED:

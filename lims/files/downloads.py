@@ -11,17 +11,24 @@ shared cache keeps a private file.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
-from lims.core.delivery import private, stored_response
+from lims.core.delivery import (
+    entity_tag,
+    handle_response,
+    not_modified,
+    private,
+    stored_response,
+)
 from lims.core.permissions import share_grant
 from lims.files.models import CompanionFile, InstrumentFile
 
@@ -56,8 +63,16 @@ def open_original(item: InstrumentFile | CompanionFile) -> IO[bytes]:
         raise Http404("The file is missing from storage.") from exc
 
 
-def original_response(item: InstrumentFile | CompanionFile) -> HttpResponse:
-    """A file or companion as an attachment under its original name."""
+#: Statuses of a download that sent bytes (a 304 or a 416 sent none).
+DELIVERED = {200, 206, 302}
+
+
+def original_response(
+    item: InstrumentFile | CompanionFile, *, request: HttpRequest | None = None
+) -> HttpResponse:
+    """A file or companion as an attachment under its original name, its SHA-256 as ETag:
+    304 for a client that has it, one byte range (206) for a client resuming."""
+    etag = entity_tag(item.sha256) if item.sha256 else None
     if item.stored_file and not item.external_path:
         return stored_response(
             item.stored_file.storage,
@@ -65,14 +80,34 @@ def original_response(item: InstrumentFile | CompanionFile) -> HttpResponse:
             filename=item.original_name,
             content_type="application/octet-stream",
             as_attachment=True,
+            request=request,
+            etag=etag,
         )
-    response = FileResponse(
-        open_original(item),
-        as_attachment=True,
-        filename=item.original_name,
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    handle = open_original(item)
+    return handle_response(
+        request,
+        handle,
+        os.fstat(handle.fileno()).st_size,
         content_type="application/octet-stream",
+        disposition=content_disposition_header(True, item.original_name) or "attachment",
+        etag=etag,
     )
-    return private(response)
+
+
+def original_download(
+    request: HttpRequest, *, file: InstrumentFile, companion: CompanionFile | None = None
+) -> HttpResponse:
+    """Deliver ``file``'s original (or one ``companion``) to the request's user, already
+    found through the permission seam, and record it in the audit log when bytes left."""
+    item = companion or file
+    response = original_response(item, request=request)
+    if response.status_code in DELIVERED:
+        what = companion.original_name if companion else "original"
+        download_record(file=file, user=request.user, what=what)
+    return response
 
 
 class _Pipe:

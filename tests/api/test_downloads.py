@@ -91,3 +91,75 @@ def test_download_urls_authenticate_like_the_api(personas, api_client_for, serie
     viewer = api_client_for(personas.viewer)
     assert viewer.get(f"/files/{series.uid}/thumbnail.png").status_code == 404  # none yet
     assert body(viewer.get(f"/files/{series.uid}/download/?zip=1"))[:2] == b"PK"
+
+
+@pytest.mark.parametrize("prefix", ["/files", "/api/v1/files"])
+def test_downloads_resume_with_ranges_and_revalidate_with_etags(
+    personas, api_client_for, series, prefix
+):
+    from lims.audit.models import AuditEvent
+
+    client = api_client_for(personas.viewer)
+    url = f"{prefix}/{series.uid}/download/"
+    whole = client.get(url)
+    assert whole.status_code == 200
+    etag = f'"{series.sha256}"'
+    assert whole["ETag"] == etag
+    assert whole["Accept-Ranges"] == "bytes"
+    assert whole["Content-Length"] == "30"
+    assert body(whole) == b"EMI" * 10
+
+    part = client.get(url, HTTP_RANGE="bytes=3-8")
+    assert part.status_code == 206
+    assert part["Content-Range"] == "bytes 3-8/30"
+    assert part["Content-Length"] == "6"
+    assert body(part) == b"EMIEMI"
+    assert body(client.get(url, HTTP_RANGE="bytes=27-")) == b"EMI"
+    assert body(client.get(url, HTTP_RANGE="bytes=-4")) == b"IEMI"
+    assert body(client.get(url, HTTP_RANGE="bytes=25-999")) == b"MIEMI"
+    # Resuming only while the file is the same one: a stale If-Range gets the whole file.
+    assert client.get(url, HTTP_RANGE="bytes=3-8", HTTP_IF_RANGE=etag).status_code == 206
+    stale = client.get(url, HTTP_RANGE="bytes=3-8", HTTP_IF_RANGE='"other"')
+    assert stale.status_code == 200 and body(stale) == b"EMI" * 10
+    # Several ranges or a malformed header: the whole file.
+    assert client.get(url, HTTP_RANGE="bytes=0-1,4-5").status_code == 200
+    assert client.get(url, HTTP_RANGE="lines=1-2").status_code == 200
+    beyond = client.get(url, HTTP_RANGE="bytes=30-")
+    assert beyond.status_code == 416
+    assert beyond["Content-Range"] == "bytes */30"
+
+    cached = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert cached.status_code == 304
+    assert cached["ETag"] == etag
+    assert client.get(url, HTTP_IF_NONE_MATCH=f'W/{etag}, "x"').status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH='"x"').status_code == 200
+    # Bytes sent are recorded (200 and 206), a 304 or a 416 is not.
+    recorded = AuditEvent.objects.filter(action="download", target_id=str(series.uid))
+    assert recorded.count() == 10
+
+
+def test_companion_downloads_carry_their_own_etag(personas, api_client_for, series):
+    companion = series.companions.get()
+    client = api_client_for(personas.viewer)
+    url = f"/files/{series.uid}/companions/{companion.pk}/download/"
+    response = client.get(url, HTTP_RANGE="bytes=0-2")
+    assert response.status_code == 206 and body(response) == b"SER"
+    assert response["ETag"] == f'"{companion.sha256}"'
+    assert client.get(url, HTTP_IF_NONE_MATCH=f'"{companion.sha256}"').status_code == 304
+
+
+def test_in_place_files_resume_too(personas, api_client_for, tmp_path):
+    source = tmp_path / "share" / "scan.tif"
+    source.parent.mkdir()
+    source.write_bytes(b"0123456789")
+    instrument_file = InstrumentFileFactory(
+        dataset=personas.dataset, original_name="scan.tif", content=b"0123456789"
+    )
+    type(instrument_file).objects.filter(pk=instrument_file.pk).update(
+        external_path=str(source), stored_file=""
+    )
+    client = api_client_for(personas.viewer)
+    response = client.get(f"/api/v1/files/{instrument_file.uid}/download/", HTTP_RANGE="bytes=4-")
+    assert response.status_code == 206
+    assert body(response) == b"456789"
+    assert response["Content-Range"] == "bytes 4-9/10"

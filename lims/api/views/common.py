@@ -6,7 +6,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +20,37 @@ from lims.files.uploads.errors import UploadConflict, UploadError
 
 ERROR = OpenApiResponse(s.ErrorSerializer, description="What went wrong, in words.")
 BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
+#: A download's answers and the headers that resume or revalidate it.
+DOWNLOAD_RESPONSES = {
+    **BINARY,
+    (206, "application/octet-stream"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The requested range (`Content-Range` says which)."
+    ),
+    304: OpenApiResponse(description="`If-None-Match` names the file's ETag: you have it."),
+    404: ERROR,
+    416: OpenApiResponse(description="The range starts past the end of the file."),
+}
+DOWNLOAD_PARAMETERS = [
+    OpenApiParameter(
+        "Range",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="`bytes=START-`, `bytes=START-END` or `bytes=-SUFFIX`: one range, to "
+        "resume an interrupted download.",
+    ),
+    OpenApiParameter(
+        "If-Range",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="The ETag you resume: the range is sent only if the file is still it.",
+    ),
+    OpenApiParameter(
+        "If-None-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description='The ETag you hold (`"<sha256>"`): 304 if unchanged.',
+    ),
+]
 #: The answers to a request that ends an upload (see :func:`ingest_response`).
 INGEST_RESPONSES = {
     201: OpenApiResponse(s.IngestedFileSerializer, description="Stored."),

@@ -21,14 +21,15 @@ from rest_framework.response import Response
 from lims.api import serializers as s
 from lims.api.parsers import StreamingMultiPartParser, StreamingRawUploadParser
 from lims.api.views.common import (
-    BINARY,
+    DOWNLOAD_PARAMETERS,
+    DOWNLOAD_RESPONSES,
     ERROR,
     INGEST_RESPONSES,
     UploadErrorsMixin,
     ingest_response,
     visible_dataset,
 )
-from lims.files.downloads import download_record, original_response
+from lims.files.downloads import original_download
 from lims.files.filters import InstrumentFileFilterSet
 from lims.files.ingest.services import file_ingest
 from lims.files.models import InstrumentFile
@@ -118,12 +119,17 @@ class InstrumentFileViewSet(UploadErrorsMixin, viewsets.ReadOnlyModelViewSet):
             upload.close()
         return ingest_response(request, outcome)
 
-    @extend_schema(summary="Download the original file", responses=BINARY)
+    @extend_schema(
+        summary="Download the original file (resumable)",
+        description="The original bytes under their original name (`Content-Disposition`). "
+        "The `ETag` is the file's SHA-256 in quotes; send it as `If-None-Match` to revalidate, "
+        "and `Range` (with `If-Range`) to resume an interrupted download.",
+        parameters=DOWNLOAD_PARAMETERS,
+        responses=DOWNLOAD_RESPONSES,
+    )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, uid: str | None = None) -> HttpResponse:
-        instrument_file = self.get_object()
-        download_record(file=instrument_file, user=request.user, what="original")
-        return original_response(instrument_file)
+        return original_download(request._request, file=self.get_object())
 
     @extend_schema(
         summary="The vendor's original metadata tree of each signal",

@@ -12,7 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from lims.files.downloads import download_record, image_response, original_response, zip_response
+from lims.files.downloads import (
+    download_record,
+    image_response,
+    original_download,
+    zip_response,
+)
 from lims.files.models import InstrumentFile, SignalPreview
 from lims.web.auth import api_authenticated
 from lims.web.sharing import share_links_admitted
@@ -31,8 +36,7 @@ def download(request: HttpRequest, uid: str) -> HttpResponse:
     if request.GET.get("zip") in {"1", "true", "yes"}:
         download_record(file=instrument_file, user=request.user, what="zip")
         return zip_response(instrument_file)
-    download_record(file=instrument_file, user=request.user, what="original")
-    return original_response(instrument_file)
+    return original_download(request, file=instrument_file)
 
 
 @require_safe
@@ -42,8 +46,7 @@ def companion_download(request: HttpRequest, uid: str, companion_id: int) -> Htt
     """One companion data file (a ``.ser``) of a visible file."""
     instrument_file = get_object_or_404(_visible(request), uid=uid)
     companion = get_object_or_404(instrument_file.companions, pk=companion_id)
-    download_record(file=instrument_file, user=request.user, what=companion.original_name)
-    return original_response(companion)
+    return original_download(request, file=instrument_file, companion=companion)
 
 
 @require_safe
