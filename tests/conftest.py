@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from lims.core.permissions import share_grant_attach
 from lims.sharing.services import share_grant_for
+from tests.extraction.extraction_samples import sample_dir
 from tests.factories import (
     DatasetFactory,
     FacilityManagerFactory,
@@ -24,9 +25,6 @@ from tests.factories import (
     ShareLinkFactory,
     UserFactory,
 )
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = Path(os.environ.get("LIMS_SAMPLE_DIR", REPO_ROOT.parent / "shared" / "microscopy"))
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -75,10 +73,9 @@ def _fast_passwords(settings) -> None:
 
 @pytest.fixture
 def samples() -> Path:
-    """The shared folder of real instrument files (read-only: copy before writing next to it)."""
-    if not SAMPLES.is_dir():
-        pytest.fail(f"The shared sample folder is missing: {SAMPLES}")
-    return SAMPLES
+    """The shared folder of real instrument files (read-only: copy before writing next to it),
+    resolved once (``../shared`` may be a symlink) by :func:`sample_dir`."""
+    return sample_dir()
 
 
 @dataclass
