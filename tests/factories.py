@@ -102,7 +102,7 @@ class InstrumentFactory(factory.django.DjangoModelFactory):
     vendor = "Thermo Fisher"
     model = "Titan Themis"
     location = "Room B12"
-    match_patterns = factory.LazyAttribute(lambda i: [i.name])
+    microscope_names = factory.LazyAttribute(lambda i: [i.name])
 
 
 def _bytes(n: int) -> bytes:

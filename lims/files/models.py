@@ -32,6 +32,14 @@ class ExtractionStatus(models.TextChoices):
     UNSUPPORTED = "unsupported", "Unsupported format"
 
 
+class InstrumentSource(models.TextChoices):
+    """How a file's instrument was found (blank: no instrument recognized)."""
+
+    SERIAL = "serial", "its serial number"
+    NAME = "name", "its microscope name"
+    MANAGER = "manager", "a facility manager"
+
+
 def _file_upload_to(instance: InstrumentFile, filename: str) -> str:
     return f"files/{instance.dataset.uid}/{instance.uid}/{filename}"
 
@@ -114,6 +122,22 @@ class InstrumentFile(Trashable):
         on_delete=models.SET_NULL,
         related_name="files",
     )
+    instrument_source = models.CharField(
+        "instrument recognized by",
+        max_length=10,
+        choices=InstrumentSource.choices,
+        blank=True,
+        help_text="How the instrument was found; one a facility manager set stays on "
+        "re-extraction.",
+    )
+    instrument_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    instrument_set_at = models.DateTimeField(null=True, blank=True)
     preview = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
     thumbnail = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
 

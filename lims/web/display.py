@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from extraction import FILE_FIELDS, FieldKind, FieldSpec, field_spec, format_quantity
 from extraction import format_value as schema_format_value
+from extraction.core import PRIMARY_PRIORITY
 from lims.files.models import ExtractionRun, InstrumentFile, RunStatus
 
 #: The unit a dimensionless quantity (a magnification) is shown with.
@@ -28,6 +29,37 @@ def kind_label(kind: Any) -> str:
     if kind in (None, ""):
         return ""
     return field_spec("kind").choice_label(str(kind)).replace("_", " ")
+
+
+def _elements(signal: Mapping[str, Any]) -> int:
+    count = 1
+    for n in [*(signal.get("navigation_shape") or []), *(signal.get("signal_shape") or [])]:
+        count *= max(int(n), 1)
+    return count
+
+
+def signal_strip(signals: Sequence[Mapping[str, Any]], previews: Sequence[Any]) -> list[Any]:
+    """The signals of a file for the strip above its preview, the most informative first (the
+    order extraction chooses the primary signal by: images and maps before line scans before
+    single spectra, then the larger), each ``{index, title, kind, preview}`` with a name a
+    person reads ("HAADF · image"; an untitled signal is "Signal 3")."""
+    by_index = {p.signal_index: p for p in previews}
+    rows = []
+    for position, signal in enumerate(signals):
+        index = signal.get("index", position)
+        title = str(signal.get("title") or "").strip()
+        if not title or title.startswith("__"):
+            title = f"Signal {index + 1}"
+        rows.append(
+            {
+                "index": index,
+                "title": title,
+                "kind": kind_label(signal.get("kind")),
+                "preview": by_index.get(index),
+                "rank": (PRIMARY_PRIORITY.get(signal.get("kind"), 0), _elements(signal), -index),
+            }
+        )
+    return sorted(rows, key=lambda row: row["rank"], reverse=True)
 
 
 def _empty(value: Any) -> bool:

@@ -65,6 +65,7 @@ file_patterns = [
     path("<uuid:uid>/compare/", files.file_compare, name="compare"),
     path("<uuid:uid>/reextract/", files.file_reextract, name="reextract"),
     path("<uuid:uid>/delete/", files.file_delete, name="delete"),
+    path("<uuid:uid>/instrument/", files.file_instrument, name="instrument"),
     path("<uuid:uid>/signals/<int:index>/spectrum.json", files.file_spectrum, name="spectrum"),
     path("<uuid:uid>/download/", downloads.download, name="download"),
     path(

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_pages_render_and_enhance(page, screenshot, personas, samples, tmp_path) -> None:
-    instrument = InstrumentFactory(name="JEOL ARM200F", match_patterns=["ARM200F"])
+    instrument = InstrumentFactory(name="JEOL ARM200F", microscope_names=["JEM-ARM200F"])
     files = [
         done_file(personas.dataset, original_name=f"lattice_{i:02d}.dm3", instrument=instrument)
         for i in range(3)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from extraction import FileSummary
 from extraction.spectrum import SUFFIX as SPECTRUM_SUFFIX
 from lims.core.storage import delete_stored_after_commit
+from lims.files.instruments import file_instrument_recognize
 from lims.files.models import (
     ExtractionRun,
     ExtractionStatus,
@@ -24,7 +25,6 @@ from lims.files.models import (
     RunStatus,
     SignalPreview,
 )
-from lims.instruments.services import instrument_for_microscope
 
 _RESULT_STATUS = {
     "ok": (ExtractionStatus.DONE, RunStatus.DONE),
@@ -83,7 +83,7 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
         {"signals": [s.get("original_metadata") for s in signals]} if signals else {}
     )
     instrument_file.acquired_at = _aware(summary.acquired_at)
-    instrument_file.instrument = instrument_for_microscope(summary.microscope)
+    file_instrument_recognize(file=instrument_file, summary=summary)
     instrument_file.preview = instrument_file.thumbnail = None
 
     instrument_file.previews.all().delete()

@@ -12,19 +12,21 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from lims.comments.forms import CommentForm
 from lims.comments.models import Comment
-from lims.core.permissions import Action, can, only_shared
+from lims.core.permissions import Action, can, is_facility_manager, only_shared
+from lims.files.instruments import file_instrument_set
 from lims.files.models import ExtractionStatus, InstrumentFile, SignalPreview
 from lims.files.runs.services import file_reextract as file_reextract_service
 from lims.files.trash.services import file_trash
+from lims.instruments.models import Instrument
 from lims.web.auth import api_authenticated
-from lims.web.display import diff_rows, extraction_heading, summary_rows
+from lims.web.display import diff_rows, extraction_heading, signal_strip, summary_rows
 from lims.web.sharing import share_links_admitted
 from lims.web.templatetags.lims_files import preview_url, signal_preview_url
 from lims.web.views.trash import moved_to_trash
@@ -44,11 +46,16 @@ def _file_or_404(request: HttpRequest, uid: Any, *, light: bool = False) -> Inst
 
 
 def _signal_index(request: HttpRequest, file: InstrumentFile) -> int:
+    """The signal asked for (``?signal=``), else the file's most informative one (the primary
+    signal extraction chose: a Velox file opens on its image, not on an EDS sum)."""
+    count = max(1, len(file.signals or []))
+    primary = (file.metadata or {}).get("primary_signal")
+    default = primary if isinstance(primary, int) and 0 <= primary < count else 0
     try:
-        index = int(request.GET.get("signal", "0"))
+        index = int(request.GET.get("signal", default))
     except ValueError:
-        return 0
-    return index if 0 <= index < max(1, len(file.signals or [])) else 0
+        return default
+    return index if 0 <= index < count else default
 
 
 def _compare_choices(file: InstrumentFile) -> QuerySet[InstrumentFile]:
@@ -96,6 +103,12 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         "is_spectrum": is_spectrum,
         "in_progress": file.status in IN_PROGRESS,
         "siblings": siblings,
+        "signal_strip": signal_strip(signals, previews),
+        "instrument_choices": (
+            Instrument.objects.filter(active=True).only("pk", "name")
+            if is_facility_manager(request.user)
+            else None
+        ),
         "comments": Comment.objects.visible_to(request.user)
         .filter(file=file)
         .select_related("author"),
@@ -166,6 +179,26 @@ def file_reextract(request: HttpRequest, uid: Any) -> HttpResponse:
     file = _file_or_404(request, uid, light=True)
     file_reextract_service(file=file, user=request.user)
     messages.success(request, "The file is queued for extraction again.")
+    return redirect(file)
+
+
+@login_required
+@require_POST
+def file_instrument(request: HttpRequest, uid: Any) -> HttpResponse:
+    """A facility manager confirms or corrects the instrument a file was recorded on
+    (``instrument``: an instrument's id, or empty for none of the facility's)."""
+    file = _file_or_404(request, uid, light=True)
+    choice = request.POST.get("instrument", "").strip()
+    instrument = None
+    if choice:
+        if not choice.isdigit():
+            return HttpResponseBadRequest("No such instrument.")
+        instrument = Instrument.objects.filter(pk=int(choice), active=True).first()
+        if instrument is None:
+            return HttpResponseBadRequest("No such instrument.")
+    file_instrument_set(file=file, instrument=instrument, user=request.user)
+    shown = instrument.name if instrument else "none of the facility's instruments"
+    messages.success(request, f"Instrument set: {shown}.")
     return redirect(file)
 
 

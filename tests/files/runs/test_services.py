@@ -25,7 +25,10 @@ def ingest(dataset, path):
 
 
 def test_a_run_extracts_metadata_previews_and_the_instrument(samples, dataset):
-    InstrumentFactory(name="Titan", match_patterns=["Tecnai", "Titan"])
+    tecnai = InstrumentFactory(
+        name="Tecnai T20", vendor="FEI", microscope_names=["Tecnai 200 kV D2267 SuperTwin"]
+    )
+    InstrumentFactory(name="Tecnai F30", vendor="FEI", microscope_names=["Tecnai 300 kV D248"])
     instrument_file = ingest(dataset, samples / "tia/old/16x16_STEM_BF_DF_acquire.emi")
     ingest(dataset, samples / "tia/old/16x16_STEM_BF_DF_acquire_1.ser")
     ingest(dataset, samples / "tia/old/16x16_STEM_BF_DF_acquire_2.ser")
@@ -40,6 +43,7 @@ def test_a_run_extracts_metadata_previews_and_the_instrument(samples, dataset):
     assert instrument_file.format_label and instrument_file.reader
     assert instrument_file.preview and instrument_file.thumbnail
     assert instrument_file.previews.count() == 2
+    assert (instrument_file.instrument, instrument_file.instrument_source) == (tecnai, "name")
     assert run.status == RunStatus.DONE and run.attempts == 1
     assert run.started_at and run.finished_at and run.duration_s >= 0
     # The older runs (queued before the companions arrived) were superseded, not run.

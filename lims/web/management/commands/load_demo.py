@@ -18,18 +18,20 @@ from lims.projects.services import project_create
 from lims.web.demo import write_sample_files
 
 DEMO_PROJECT = "demo-samples"
+#: (name, vendor, model, serial number, microscope names as the sample files write them)
 DEMO_INSTRUMENTS = [
-    ("Titan Themis", "Thermo Fisher", "Titan Themis 300", ["Titan", "Themis"]),
-    ("Talos F200X", "Thermo Fisher", "Talos F200X", ["Talos"]),
-    ("Tecnai", "FEI", "Tecnai", ["Tecnai"]),
-    ("JEOL ARM200F", "JEOL", "JEM-ARM200F", ["ARM200F"]),
-    ("Helios 660", "FEI", "Helios NanoLab 660", ["Helios"]),
+    ("Titan Themis", "Thermo Fisher", "Titan Themis 300", "3678", []),
+    ("Titan Cubed", "FEI", "Titan Cubed", "", ["TitanCubed 300 kV D3128 UltraTwin"]),
+    ("Talos F200X", "Thermo Fisher", "Talos F200X", "", ["TalosF200X 200 kV D6308 XTwin"]),
+    ("Tecnai T20", "FEI", "Tecnai", "", ["Tecnai 200 kV D2267 SuperTwin"]),
+    ("JEOL ARM200F", "JEOL", "JEM-ARM200F", "", ["JEM-ARM200F"]),
+    ("Helios 660", "FEI", "Helios NanoLab 660", "", ['Helios NanoLab" 660']),
 ]
 
 
 def default_sample_folder() -> Path:
     """The facility's shared folder of real files, beside the checkout, when it is there."""
-    return settings.BASE_DIR.parent / "shared" / "microscopy"
+    return (settings.BASE_DIR.parent / "shared" / "microscopy").resolve()
 
 
 class Command(BaseCommand):
@@ -46,10 +48,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, samples: Path | None, username: str, **options: Any) -> None:
         user, password = self._demo_user(username)
         with transaction.atomic():
-            for name, vendor, model, patterns in DEMO_INSTRUMENTS:
+            for name, vendor, model, serial, names in DEMO_INSTRUMENTS:
                 Instrument.objects.get_or_create(
                     name=name,
-                    defaults={"vendor": vendor, "model": model, "match_patterns": patterns},
+                    defaults={
+                        "vendor": vendor,
+                        "model": model,
+                        "serial_number": serial,
+                        "microscope_names": names,
+                    },
                 )
             if not Project.objects.filter(slug=DEMO_PROJECT).exists():
                 project_create(
