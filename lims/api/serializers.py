@@ -243,6 +243,12 @@ class FileUploadSerializer(serializers.Serializer):
         allow_empty_file=True,  # an instrument's empty file is kept, and reported as failed
         help_text="The file's bytes; streamed to disk, never in memory.",
     )
+    sha256 = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="The file's SHA-256 (hex), if known: bytes that differ are refused, not kept.",
+    )
 
 
 class ExtractionRunSerializer(serializers.ModelSerializer):

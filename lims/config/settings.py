@@ -69,6 +69,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a malformed Content-Length is a 400 before anything reads it, and a body that
+    # ends before its Content-Length is refused, never taken as complete.
+    "lims.core.http.RequestBodyMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "lims.ops.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -12,11 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from lims.api import serializers as s
+from lims.core.http import IncompleteBody
 from lims.datasets.models import Dataset
 from lims.files.ingest.services import IngestOutcome
 from lims.files.models import ExtractionRun, InstrumentFile
 from lims.files.runs.services import NOT_SENT
 from lims.files.uploads.errors import UploadConflict, UploadError
+from lims.files.uploads.handlers import uploads_discard
 
 ERROR = OpenApiResponse(s.ErrorSerializer, description="What went wrong, in words.")
 BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
@@ -66,15 +68,17 @@ INGEST_RESPONSES = {
 
 
 class UploadErrorsMixin:
-    """Answer upload errors (too large, wrong offset, bad checksum) with their status and a
-    JSON message, wherever they arise, the request body's parsing included."""
+    """Answer upload errors (too large, cut short, wrong offset, bad checksum) with their
+    status and a JSON message, wherever they arise, the request body's parsing included; what
+    arrived of a refused body is deleted."""
 
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, UploadError):
+        if isinstance(exc, UploadError | IncompleteBody):
+            uploads_discard(self.request._request)  # type: ignore[attr-defined]
             body: dict[str, Any] = {"detail": str(exc)}
             if isinstance(exc, UploadConflict):
                 body["offset"] = exc.offset
-            return Response(body, status=exc.status)
+            return Response(body, status=getattr(exc, "status", 400))
         return super().handle_exception(exc)  # type: ignore[misc]
 
 

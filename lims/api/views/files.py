@@ -35,8 +35,9 @@ from lims.files.ingest.services import file_ingest
 from lims.files.models import InstrumentFile
 from lims.files.runs.services import file_reextract
 from lims.files.uploads.errors import UploadTooLarge, max_upload_bytes
-from lims.files.uploads.handlers import MULTIPART_SLACK, install_upload_handler
+from lims.files.uploads.handlers import MULTIPART_SLACK, install_upload_handler, uploads_discard
 from lims.files.uploads.protocol import content_length
+from lims.files.uploads.services import upload_verify
 
 
 @extend_schema_view(
@@ -90,7 +91,15 @@ class InstrumentFileViewSet(UploadErrorsMixin, viewsets.ReadOnlyModelViewSet):
                 OpenApiParameter.QUERY,
                 required=False,
                 description="The dataset's uid, for a raw (application/octet-stream) upload.",
-            )
+            ),
+            OpenApiParameter(
+                "sha256",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="The file's SHA-256, for a raw upload: bytes that differ are "
+                "refused (400) and nothing is kept.",
+            ),
         ],
         request={
             "multipart/form-data": s.FileUploadSerializer,
@@ -106,17 +115,19 @@ class InstrumentFileViewSet(UploadErrorsMixin, viewsets.ReadOnlyModelViewSet):
         if content_length(request.META) > max_upload_bytes() + MULTIPART_SLACK:
             raise UploadTooLarge()
         data = {
-            "dataset": request.data.get("dataset") or request.query_params.get("dataset"),
-            "file": request.data.get("file"),
+            name: request.data.get(name) or request.query_params.get(name)
+            for name in ("dataset", "sha256")
         }
-        serializer = s.FileUploadSerializer(data=data)
-        serializer.is_valid(raise_exception=True)
-        dataset = visible_dataset(request, serializer.validated_data["dataset"])
-        upload = serializer.validated_data["file"]
+        data["file"] = request.data.get("file")
+        serializer = s.FileUploadSerializer(data={k: v for k, v in data.items() if v is not None})
         try:
+            serializer.is_valid(raise_exception=True)
+            dataset = visible_dataset(request, serializer.validated_data["dataset"])
+            upload = serializer.validated_data["file"]
+            upload_verify(upload=upload, sha256=serializer.validated_data.get("sha256", ""))
             outcome = file_ingest(dataset=dataset, upload=upload, user=request.user)
         finally:
-            upload.close()
+            uploads_discard(request._request)
         return ingest_response(request, outcome)
 
     @extend_schema(

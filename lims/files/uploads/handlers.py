@@ -4,7 +4,9 @@
 (the API's uploads through :func:`install_upload_handler`, the browser form through
 :func:`streaming_uploads`). It writes each file to a temporary file in :func:`partial_dir`,
 computes its SHA-256 in a helper thread while writing, refuses more than
-``LIMS_MAX_UPLOAD_BYTES``, and hands the file to ingest, which moves it into storage.
+``LIMS_MAX_UPLOAD_BYTES``, and hands the file to ingest, which moves it into storage. A body
+that ends before its ``Content-Length`` (:class:`lims.core.http.IncompleteBody`) leaves
+nothing behind: :func:`uploads_discard` removes what arrived.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from lims.files.uploads.errors import UploadTooLarge, max_upload_bytes
+from lims.core.http import IncompleteBody
+from lims.files.uploads.errors import UploadError, UploadTooLarge, max_upload_bytes
 
 CHUNK = 1024 * 1024
 #: Multipart framing around one file (boundaries, headers, other small fields).
@@ -116,8 +119,10 @@ class HashingUploadHandler(FileUploadHandler):
         super().__init__(request)
         self.limit = max_upload_bytes()
         self.file: StreamedUpload | None = None
+        self.files: list[StreamedUpload] = []
         self.sha = BackgroundHasher()
         self.received = 0
+        self.raw_length: int | None = None
 
     def handle_raw_input(
         self,
@@ -130,10 +135,13 @@ class HashingUploadHandler(FileUploadHandler):
         # Refuse at once what announces itself as too large, before reading a byte.
         if content_length and content_length > self.limit + MULTIPART_SLACK:
             raise UploadTooLarge(self.limit)
+        if not boundary:  # the raw body is the file: it must have every announced byte
+            self.raw_length = content_length
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.file = StreamedUpload(self.file_name, self.content_type, 0, self.charset)
+        self.files.append(self.file)
         self.sha = BackgroundHasher()
         self.received = 0
 
@@ -148,6 +156,10 @@ class HashingUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> StreamedUpload | None:
         assert self.file is not None
+        if self.raw_length is not None and file_size != self.raw_length:
+            # RequestBodyMiddleware catches this first; this holds wherever a body comes from.
+            self.discard()
+            raise IncompleteBody(file_size, self.raw_length)
         self.file.flush()
         os.fsync(self.file.fileno())  # stored safely before anything is recorded
         self.file.seek(0)
@@ -159,6 +171,19 @@ class HashingUploadHandler(FileUploadHandler):
         if self.file is not None:
             self.file.close()
 
+    def discard(self) -> None:
+        """Delete every temporary file of this request (its body was refused)."""
+        for upload in self.files:
+            upload.close()
+        self.files = []
+
+
+def uploads_discard(request: HttpRequest) -> None:
+    """Delete what a refused request had written to disk so far (nothing of it is kept)."""
+    for handler in getattr(request, "upload_handlers", ()):
+        if isinstance(handler, HashingUploadHandler):
+            handler.discard()
+
 
 def install_upload_handler(request: HttpRequest) -> None:
     """Make ``request`` stream its uploaded files through :class:`HashingUploadHandler`."""
@@ -167,7 +192,8 @@ def install_upload_handler(request: HttpRequest) -> None:
 
 def streaming_uploads(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Decorate a Django (non-API) view that receives files so that they stream through
-    :class:`HashingUploadHandler`, and a file over the limit gets a 413 with the reason.
+    :class:`HashingUploadHandler`; a file over the limit gets a 413 with the reason, a body
+    cut short a 400, and what arrived of a refused body is deleted.
 
     The CSRF check reads the request body, so it must run after the handler is installed:
     the view is CSRF-exempted from the middleware and protected inside (as Django's
@@ -181,7 +207,9 @@ def streaming_uploads(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         install_upload_handler(request)
         try:
             return protected(request, *args, **kwargs)
-        except UploadTooLarge as exc:
-            return HttpResponse(str(exc), status=413, content_type="text/plain; charset=utf-8")
+        except (UploadError, IncompleteBody) as exc:
+            uploads_discard(request)
+            status = exc.status if isinstance(exc, UploadError) else 400
+            return HttpResponse(str(exc), status=status, content_type="text/plain; charset=utf-8")
 
     return wrapper

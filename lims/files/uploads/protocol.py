@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lims.core.http import declared_length
 from lims.files.uploads.errors import UploadError
 
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
@@ -30,12 +31,10 @@ class ChunkRange:
 
 def content_length(meta: Mapping[str, Any]) -> int:
     """The request body's declared length; a missing one is 0, a malformed one a 400."""
-    raw = str(meta.get("CONTENT_LENGTH") or "").strip()
-    if not raw:
-        return 0
-    if not raw.isdigit():
-        raise UploadError(f"Content-Length must be a number of bytes, not {raw[:40]!r}.")
-    return int(raw)
+    try:
+        return declared_length(meta) or 0
+    except ValueError as exc:
+        raise UploadError(str(exc)) from exc
 
 
 def chunk_range(meta: Mapping[str, Any]) -> ChunkRange:

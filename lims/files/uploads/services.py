@@ -21,6 +21,7 @@ from django.http import UnreadablePostError
 from django.utils import timezone
 
 from lims.accounts.models import User
+from lims.core.http import IncompleteBody
 from lims.core.permissions import Action, require
 from lims.core.storage import safe_filename
 from lims.datasets.models import Dataset
@@ -101,6 +102,30 @@ def session_path(session: UploadSession) -> Path:
     return partial_dir() / f"session-{session.uid}.part"
 
 
+def announced_sha256(value: str) -> str:
+    """The SHA-256 a client announced, normalized ("" for none); a malformed one is a 400."""
+    sha256 = value.strip().lower()
+    if sha256 and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
+        raise UploadError("sha256 must be 64 hexadecimal digits.")
+    return sha256
+
+
+def upload_verify(*, upload: UploadedFile, sha256: str) -> None:
+    """Refuse a one-request upload whose bytes are not those the client hashed.
+
+    ``Content-Length`` tells where a body ends, not whether it is the file the client meant
+    to send; a client that announces the file's SHA-256 (``sha256``) learns for certain that
+    it arrived whole. Raises :class:`UploadError` (nothing is kept) when it differs.
+    """
+    expected = announced_sha256(sha256)
+    received = getattr(upload, "sha256", "")
+    if expected and received != expected:
+        raise UploadError(
+            f"The SHA-256 of the received bytes ({received}) is not the announced one "
+            f"({expected}); nothing was kept, send the file again."
+        )
+
+
 def upload_session_create(
     *, dataset: Dataset, user: User, filename: str, size: int, sha256: str = ""
 ) -> UploadSession:
@@ -110,9 +135,7 @@ def upload_session_create(
         raise UploadError("The size must be zero or more bytes.")
     if size > max_upload_bytes():
         raise UploadTooLarge()
-    sha256 = sha256.strip().lower()
-    if sha256 and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
-        raise UploadError("sha256 must be 64 hexadecimal digits.")
+    sha256 = announced_sha256(sha256)
     session = UploadSession.objects.create(
         dataset=dataset,
         created_by=user,
@@ -174,7 +197,7 @@ def upload_session_append(
                         hasher.update(data)
                     handle.write(data)
                     written += len(data)
-            except (OSError, UnreadablePostError) as exc:
+            except (OSError, UnreadablePostError, IncompleteBody) as exc:
                 interrupted = exc
             handle.flush()
             os.fsync(handle.fileno())
