@@ -25,6 +25,19 @@ _UNSAFE = re.compile(r"[^\w.\- ()+,@=]+", re.UNICODE)
 MAX_NAME_LENGTH = 200
 
 
+#: The longest folder path kept for a file inside its dataset.
+MAX_FOLDER_LENGTH = 500
+
+
+def safe_folder(path: str) -> str:
+    """A file's folder inside its dataset as stored: "/"-separated parts, each made safe like a
+    file name; ``.``, ``..`` and empty parts dropped (``a\\..\\b/`` is ``a/b``); "" at the top."""
+    text = unicodedata.normalize("NFC", path or "").replace("\\", "/")
+    parts = [part for part in text.split("/") if part.strip(" .")]
+    folder = "/".join(safe_filename(part) for part in parts)
+    return folder[:MAX_FOLDER_LENGTH].rstrip("/")
+
+
 def safe_filename(name: str) -> str:
     """A file name that is safe to store: no directories, no control or shell characters.
 

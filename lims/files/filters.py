@@ -22,7 +22,7 @@ def metadata_text(key: str) -> NullIf:
 
 #: ``?sort=`` keys of file lists and the ordering each stands for (``id`` breaks ties).
 FILE_SORTS: dict[str, list[Any]] = {
-    "name": ["original_name", "id"],
+    "name": ["folder", "original_name", "id"],
     "type": ["format_label", "original_name", "id"],
     "acquired": [F("acquired_at").asc(nulls_last=True), "original_name", "id"],
     "microscope": [metadata_text("microscope").asc(nulls_last=True), "original_name", "id"],
@@ -45,6 +45,11 @@ class InstrumentFileFilterSet(django_filters.FilterSet):
         field_name="format_label", help_text='The file\'s type, e.g. "tia/emi".'
     )
     sha256 = django_filters.CharFilter(help_text="Find a file by its checksum.")
+    folder = django_filters.CharFilter(
+        field_name="folder",
+        help_text='Files directly in this folder of their dataset ("" is not a filter; '
+        'folders are "/"-separated, e.g. "2D/tilt series").',
+    )
     instrument = django_filters.NumberFilter(field_name="instrument_id", help_text="Instrument id.")
     kind = django_filters.CharFilter(
         field_name="metadata__kind", help_text='The primary signal\'s kind, e.g. "image".'
@@ -63,6 +68,7 @@ class InstrumentFileFilterSet(django_filters.FilterSet):
             "status",
             "file_format",
             "sha256",
+            "folder",
             "instrument",
             "kind",
             "q",

@@ -89,6 +89,13 @@ class InstrumentFile(Trashable):
     uid = models.UUIDField("identifier", default=uuid.uuid4, unique=True, editable=False)
     dataset = models.ForeignKey("datasets.Dataset", on_delete=models.CASCADE, related_name="files")
     original_name = models.CharField(max_length=255)
+    folder = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        help_text='Its folder inside the dataset as uploaded or imported, "/"-separated '
+        '(e.g. "2D/tilt series"); empty at the top.',
+    )
     stored_file = models.FileField(upload_to=_file_upload_to, max_length=500, blank=True)
     external_path = models.CharField(
         max_length=1000, blank=True, help_text="Absolute path of a file registered in place."
@@ -144,9 +151,10 @@ class InstrumentFile(Trashable):
     objects = InstrumentFileQuerySet.as_manager()
 
     class Meta:
-        ordering = ["original_name", "id"]
+        ordering = ["folder", "original_name", "id"]
         indexes = [
             models.Index(fields=["dataset", "original_name"]),
+            models.Index(fields=["dataset", "folder", "original_name"]),
             models.Index(fields=["dataset", "sha256"]),
         ]
 
@@ -155,6 +163,11 @@ class InstrumentFile(Trashable):
 
     def get_absolute_url(self) -> str:
         return reverse("files:detail", kwargs={"uid": self.uid})
+
+    @property
+    def path_in_dataset(self) -> str:
+        """Its folder and name inside the dataset ("2D/test-1.dm3")."""
+        return f"{self.folder}/{self.original_name}" if self.folder else self.original_name
 
     @property
     def in_place(self) -> bool:

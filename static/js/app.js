@@ -297,4 +297,10 @@
     scope.querySelectorAll("[data-spectrum-url]").forEach(setupSpectrum);
   }
   document.addEventListener("DOMContentLoaded", () => init(document));
+
+  // A form with data-confirm asks before it is sent (no inline handlers: the pages' CSP).
+  document.addEventListener("submit", (e) => {
+    const form = e.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) e.preventDefault();
+  });
 })();

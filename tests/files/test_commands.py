@@ -55,6 +55,15 @@ def test_import_folder_counts_match_and_a_second_run_imports_nothing(samples, pr
     emi = dataset.files.get(original_name="16x16_STEM_BF_DF_acquire.emi")
     assert emi.companions.count() == 2
     assert dataset.files.filter(original_name="X - Au NP EELS_2.ser").exists()
+    # Each file keeps its folder: the three test-1.dm3 are told apart.
+    assert emi.folder == "tia/old"
+    assert sorted(
+        dataset.files.filter(original_name="test-1.dm3").values_list("folder", flat=True)
+    ) == [
+        "digitalmicrograph/1D",
+        "digitalmicrograph/2D",
+        "digitalmicrograph/3D",
+    ]
     # One extraction per logical file, queued.
     assert all(f.runs.filter(status=RunStatus.QUEUED).count() == 1 for f in dataset.files.all())
 
@@ -84,6 +93,14 @@ def test_import_folder_per_folder_and_in_place(samples, project, settings):
     assert titles == {f"2026-11 / {name}" for name in top}
     bad = Dataset.objects.get(title="2026-11 / bad")
     assert bad.files.count() == len(list((samples / "bad").iterdir()))
+    # Inside a dataset made of a subfolder, files keep the folders below it.
+    dm = Dataset.objects.get(title="2026-11 / digitalmicrograph")
+    assert sorted(dm.files.filter(original_name="test-1.dm4").values_list("folder", flat=True)) == [
+        "1D",
+        "2D",
+        "3D",
+    ]
+    assert dm.files.get(original_name="test_stackbuilder_imagestack.dm3").folder == ""
     # In place: registered where they lie, nothing copied into storage.
     some = InstrumentFile.objects.first()
     assert some.in_place and Path(some.external_path).is_relative_to(samples)

@@ -165,6 +165,21 @@ def page_url(context: dict[str, Any], page: int) -> str:
     return "?" + params.urlencode()
 
 
+@register.simple_tag(takes_context=True)
+def query_with(context: dict[str, Any], **changes: Any) -> str:
+    """The current URL's query string with some parameters changed (``None`` or "" removes
+    one), from the first page."""
+    params = context["request"].GET.copy()
+    for key in ("partial", "page"):
+        params.pop(key, None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + params.urlencode()
+
+
 # --- Metadata trees --------------------------------------------------------------------------
 
 MAX_TREE_NODES = 20_000

@@ -70,10 +70,23 @@ def group_paths(paths: Iterable[Path]) -> list[tuple[Path, ...]]:
     return [group.paths for group in group_files(list(paths))]
 
 
+def folder_in_dataset(root: Path, path: Path, *, per_folder: bool) -> str:
+    """The folder ``path`` keeps inside its dataset: its folder under ``root``, less the
+    top-level subfolder that became the dataset with ``per_folder``."""
+    parts = path.parent.relative_to(root).parts
+    return "/".join(parts[1:] if per_folder else parts)
+
+
 def group_import(
-    *, dataset: Dataset, paths: tuple[Path, ...], user: User, in_place: bool = False
+    *,
+    dataset: Dataset,
+    paths: tuple[Path, ...],
+    user: User,
+    in_place: bool = False,
+    folder: str = "",
 ) -> ImportSummary:
-    """Import one logical file (a primary and its companions) and queue one extraction.
+    """Import one logical file (a primary and its companions) into ``folder`` of ``dataset``
+    and queue one extraction.
 
     A failure of one path (unreadable, vanished) is counted, not raised. Each path commits on
     its own (its bytes are safe once it has), and the group's extraction is queued once, after
@@ -84,7 +97,12 @@ def group_import(
     for path in paths:
         try:
             outcome: IngestOutcome = file_ingest(
-                dataset=dataset, upload=path, user=user, in_place=in_place, queue_extraction=False
+                dataset=dataset,
+                upload=path,
+                user=user,
+                folder=folder,
+                in_place=in_place,
+                queue_extraction=False,
             )
         except OSError as exc:
             summary.failed += 1

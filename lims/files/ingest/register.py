@@ -19,7 +19,7 @@ from django.core.files import File
 from django.db import transaction
 
 from lims.accounts.models import User
-from lims.core.storage import delete_stored, safe_filename
+from lims.core.storage import delete_stored, safe_filename, safe_folder
 from lims.datasets.models import Dataset
 from lims.files.models import CompanionFile, InstrumentFile
 
@@ -145,6 +145,7 @@ def file_register(
     dataset: Dataset,
     uploaded_by: User,
     name: str,
+    folder: str = "",
     content: File | None = None,
     external_path: Path | None = None,
     companions: Sequence[tuple[str, File | Path]] = (),
@@ -161,7 +162,10 @@ def file_register(
     if (content is None) == (external_path is None):
         raise ValueError("Give either content or external_path.")
     instrument_file = InstrumentFile(
-        dataset=dataset, original_name=safe_filename(name), uploaded_by=uploaded_by
+        dataset=dataset,
+        original_name=safe_filename(name),
+        folder=safe_folder(folder),
+        uploaded_by=uploaded_by,
     )
     if content is not None:
         instrument_file.sha256, instrument_file.size = known_digest(content, sha256)

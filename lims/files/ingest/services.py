@@ -20,7 +20,7 @@ from lims.accounts.models import User
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
 from lims.core.permissions import Action, require
-from lims.core.storage import delete_stored_after_commit, safe_filename
+from lims.core.storage import delete_stored_after_commit, safe_filename, safe_folder
 from lims.datasets.models import Dataset
 from lims.files.ingest.register import (
     companion_add,
@@ -71,8 +71,9 @@ def duplicate_of(*, dataset: Dataset, sha256: str) -> InstrumentFile | None:
     return found
 
 
-def _parent_for_companion(dataset: Dataset, name: str) -> InstrumentFile | None:
-    """The ``.emi``/``.rpl`` of ``dataset`` that a ``.ser``/``.raw`` named ``name`` belongs to.
+def _parent_for_companion(dataset: Dataset, name: str, folder: str) -> InstrumentFile | None:
+    """The ``.emi``/``.rpl`` in ``folder`` of ``dataset`` that a ``.ser``/``.raw`` named ``name``
+    belongs to.
 
     The newest one that has no companion of that name yet: an instrument that writes a second
     ``x.emi`` writes a second ``x_1.ser`` too.
@@ -80,7 +81,11 @@ def _parent_for_companion(dataset: Dataset, name: str) -> InstrumentFile | None:
     primary_name = primary_name_for(name)
     if primary_name is None:
         return None
-    candidates = dataset.files.live().filter(original_name__iexact=primary_name).order_by("-id")
+    candidates = (
+        dataset.files.live()
+        .filter(original_name__iexact=primary_name, folder=folder)
+        .order_by("-id")
+    )
     for candidate in candidates:
         if candidate.original_name.rsplit(".", 1)[0] != primary_name.rsplit(".", 1)[0]:
             continue  # stems are compared exactly, extensions case-insensitively
@@ -101,7 +106,7 @@ def _adopt_companions(primary: InstrumentFile) -> list[CompanionFile]:
     candidates = (
         primary.dataset.files.live()
         .exclude(pk=primary.pk)
-        .filter(original_name__startswith=stem, companions__isnull=True)
+        .filter(original_name__startswith=stem, folder=primary.folder, companions__isnull=True)
         .prefetch_related("previews")
         .order_by("id")
     )
@@ -139,6 +144,7 @@ def file_ingest(
     upload: File | Path,
     user: User,
     name: str | None = None,
+    folder: str = "",
     sha256: str | None = None,
     in_place: bool = False,
     queue_extraction: bool = True,
@@ -149,7 +155,9 @@ def file_ingest(
     file system) or a path (copied, or with ``in_place`` registered where it lies). A ``.ser``
     or ``.raw`` whose ``.emi``/``.rpl`` is already in the dataset becomes its companion, and an
     ``.emi`` adopts the ``.ser`` files uploaded before it. The file's extraction is queued when
-    the transaction commits. Raises PermissionDenied unless ``user`` may contribute.
+    the transaction commits. ``folder`` is the file's folder inside the dataset (as uploaded or
+    imported; companions are looked for in the same folder). Raises PermissionDenied unless
+    ``user`` may contribute.
     """
     require(user, Action.CONTRIBUTE, dataset, "You may not upload files into this dataset.")
     if isinstance(upload, Path):
@@ -157,6 +165,7 @@ def file_ingest(
         if not sha256:
             sha256, _ = digest_path(upload)
     name = safe_filename(name or getattr(upload, "name", None) or "file")
+    folder = safe_folder(folder)
     with ExitStack() as stack:
         content: File | Path
         if isinstance(upload, Path) and not in_place:
@@ -172,7 +181,7 @@ def file_ingest(
             existing = duplicate_of(dataset=dataset, sha256=sha256)
             if existing is not None:
                 return _recorded(IngestOutcome(file=existing, created=False, duplicate=True), user)
-            parent = _parent_for_companion(dataset, name)
+            parent = _parent_for_companion(dataset, name, folder)
             if parent is not None:
                 companion = companion_add(parent=parent, name=name, content=content, sha256=sha256)
                 if queue_extraction:
@@ -185,12 +194,18 @@ def file_ingest(
                     dataset=dataset,
                     uploaded_by=user,
                     name=name,
+                    folder=folder,
                     external_path=content,
                     sha256=sha256,
                 )
             else:
                 instrument_file = file_register(
-                    dataset=dataset, uploaded_by=user, name=name, content=content, sha256=sha256
+                    dataset=dataset,
+                    uploaded_by=user,
+                    name=name,
+                    folder=folder,
+                    content=content,
+                    sha256=sha256,
                 )
             _adopt_companions(instrument_file)
             if queue_extraction:

@@ -18,6 +18,7 @@ from lims.comments.forms import CommentForm
 from lims.comments.models import Comment
 from lims.core.pagination import paginate
 from lims.core.permissions import Action, can, only_shared, require
+from lims.core.storage import safe_folder
 from lims.datasets.forms import DatasetForm
 from lims.datasets.models import Dataset
 from lims.datasets.services import dataset_create, dataset_trash, dataset_update
@@ -25,6 +26,7 @@ from lims.files.filters import InstrumentFileFilterSet, metadata_text
 from lims.files.ingest.services import files_ingest
 from lims.files.models import ExtractionStatus, InstrumentFile
 from lims.files.runs.services import dataset_reextract as dataset_reextract_service
+from lims.files.summary import dataset_summary, subfolders
 from lims.files.uploads.handlers import streaming_uploads
 from lims.projects.models import Project
 from lims.sharing.forms import ShareLinkForm
@@ -78,29 +80,46 @@ def dataset_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     sort_filter = filterset.filters["sort"]
     sort = sort_filter.key(request.GET.get("sort"))
     view = "gallery" if request.GET.get("view") == "gallery" else "table"
-    pagination = paginate(request, filterset.qs, 48 if view == "gallery" else 50)
+    # Flat (every file, its folder shown) or folder by folder.
+    layout = "folders" if request.GET.get("layout") == "folders" else "flat"
+    folder = safe_folder(request.GET.get("folder", "")) if layout == "folders" else ""
+    files = filterset.qs.filter(folder=folder) if layout == "folders" else filterset.qs
+    pagination = paginate(request, files, 48 if view == "gallery" else 50)
     in_progress = any(f.status in IN_PROGRESS for f in pagination["page_obj"])
     params = request.GET.copy()
     params["partial"] = "files"
+    live_files = InstrumentFile.objects.filter(dataset=dataset, deleted_at__isnull=True)
     context: dict[str, Any] = {
         "dataset": dataset,
         "project": dataset.project,
         "sort": sort,
         "default_sort": sort_filter.default,
         "view": view,
+        "layout": layout,
+        "folder": folder,
+        "folder_trail": _folder_trail(folder),
+        "subfolders": subfolders(live_files, folder) if layout == "folders" else [],
         "in_progress": in_progress,
         "refresh_url": f"{request.path}?{params.urlencode()}",
         "can_contribute": can(request.user, Action.CONTRIBUTE, dataset),
         **pagination,
     }
-    context["counts"] = InstrumentFile.objects.filter(
-        dataset=dataset, deleted_at__isnull=True
-    ).aggregate(
-        total=Count("id"),
-        done=Count("id", filter=Q(status=ExtractionStatus.DONE)),
-        waiting=Count("id", filter=Q(status__in=IN_PROGRESS)),
-        failed=Count("id", filter=Q(status=ExtractionStatus.FAILED)),
-    )
+    if request.htmx and request.GET.get("partial") == "files":
+        context["counts"] = live_files.aggregate(
+            total=Count("id"),
+            done=Count("id", filter=Q(status=ExtractionStatus.DONE)),
+            waiting=Count("id", filter=Q(status__in=IN_PROGRESS)),
+            failed=Count("id", filter=Q(status=ExtractionStatus.FAILED)),
+        )
+    else:
+        summary = dataset_summary(live_files)
+        context["summary"] = summary
+        context["counts"] = {
+            "total": summary.files,
+            "done": summary.done,
+            "waiting": summary.waiting,
+            "failed": summary.failed,
+        }
     if request.htmx and request.GET.get("partial") == "files":
         # The file list, and the counts in the page header out of band.
         context["oob_counts"] = True
@@ -124,6 +143,12 @@ def dataset_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         context["share_links"] = dataset.share_links.select_related("created_by")[:50]
         context["share_form"] = ShareLinkForm()
     return render(request, "datasets/detail.html", context)
+
+
+def _folder_trail(folder: str) -> list[dict[str, str]]:
+    """The folders from the dataset's top down to ``folder``, each ``{name, path}``."""
+    parts = folder.split("/") if folder else []
+    return [{"name": part, "path": "/".join(parts[: i + 1])} for i, part in enumerate(parts)]
 
 
 @login_required

@@ -63,8 +63,8 @@ def _compare_choices(file: InstrumentFile) -> QuerySet[InstrumentFile]:
     return (
         InstrumentFile.objects.filter(dataset_id=file.dataset_id, deleted_at__isnull=True)
         .exclude(pk=file.pk)
-        .only("uid", "original_name")
-        .order_by("original_name")[:COMPARE_CHOICES]
+        .only("uid", "original_name", "folder")
+        .order_by("folder", "original_name")[:COMPARE_CHOICES]
     )
 
 

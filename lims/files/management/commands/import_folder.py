@@ -23,6 +23,7 @@ from lims.files.ingest.folders import (
     FolderWatcher,
     ImportSummary,
     datasets_for,
+    folder_in_dataset,
     group_import,
     group_paths,
     iter_scans,
@@ -163,6 +164,9 @@ class Command(BaseCommand):
                         paths=group,
                         user=self.user,
                         in_place=self.options["in_place"],
+                        folder=folder_in_dataset(
+                            self.root, group[0], per_folder=self.options["per_folder"]
+                        ),
                     )
                     for error in result.errors:
                         progress.write(f"failed: {error}", file=sys.stderr)
