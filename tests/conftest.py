@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from lims.core.permissions import share_grant_attach
@@ -24,6 +23,7 @@ from tests.factories import (
     ResearchGroupFactory,
     ShareLinkFactory,
     UserFactory,
+    api_key_for,
 )
 
 
@@ -63,6 +63,14 @@ def _media_root(settings, tmp_path: Path) -> Path:
     """Every test stores its files in a folder of its own."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache (rate-limit counters included)."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -146,8 +154,7 @@ def api_client_for():
     def make(user=None) -> APIClient:
         client = APIClient()
         if user is not None and user.is_authenticated:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(user)}")
         return client
 
     return make

@@ -235,3 +235,17 @@ class FixityCursorFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["name"]
 
     name = "files"
+
+
+def api_key_for(user) -> str:
+    """A personal API token's key for ``user`` (made once per user object and kept on it:
+    only the key's hash is stored). Made directly, as for a user deactivated after making it."""
+    from lims.accounts.models import ApiToken
+    from lims.accounts.tokens import SHOWN, key_digest, key_new
+
+    key = getattr(user, "_test_api_key", None)
+    if key is None:
+        key = key_new()
+        ApiToken.objects.create(user=user, name="tests", prefix=key[:SHOWN], digest=key_digest(key))
+        user._test_api_key = key
+    return key

@@ -35,3 +35,17 @@ class TransferForm(forms.Form):
             label="Hand over to",
             help_text="Their projects and datasets become this person's, with the same roles.",
         )
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: what will use it, and until when."""
+
+    name = forms.CharField(
+        max_length=100, help_text="What will use it, e.g. “Titan PC” or “analysis notebook”."
+    )
+    expires_on = forms.DateField(
+        required=False,
+        label="Expires on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for a token that lasts until you revoke it.",
+    )

@@ -1,4 +1,5 @@
-"""Writes to accounts: personal API tokens; creating, deactivating and reactivating people.
+"""Writes to accounts: personal API tokens (several per user, stored hashed); creating,
+deactivating and reactivating people.
 
 Accounts are never deleted: a person who leaves is deactivated. Their data stays (their
 datasets, files and comments, and what the audit log says they did), and they can no longer
@@ -8,17 +9,20 @@ sign in (by password or single sign-on) or use an API token; every authenticatio
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from django.db.models import QuerySet
+from django.utils import timezone
 
-from lims.accounts.models import User
+from lims.accounts.models import ApiToken, User
+from lims.accounts.tokens import SHOWN, key_digest, key_new
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
-from lims.core.permissions import acting_user, require_facility_manager
+from lims.core.permissions import acting_user, is_facility_manager, require_facility_manager
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
@@ -27,19 +31,62 @@ FACILITY_ONLY = "Only facility managers manage accounts."
 
 
 @transaction.atomic
-def api_token_regenerate(*, user: User) -> Token:
-    """Give ``user`` a new API token; the old one, if any, stops working at once."""
-    had = Token.objects.filter(user=user).delete()[0] > 0
-    token = Token.objects.create(user=user)
-    audit_record(action=AuditAction.TOKEN_CREATED, actor=user, detail={"replaced": had})
-    return token
+def api_token_create(
+    *, user: AnyUser, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Make a personal API token for ``user`` named ``name`` (what will use it), valid until
+    ``expires_at`` (None: until revoked). Returns the token and its key: the key is shown
+    once and only its hash is kept."""
+    owner = acting_user(user)
+    if owner is None or not owner.is_active:
+        raise PermissionDenied("Sign in to make an API token.")
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ["Name the token after what will use it."]})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": ["The expiry must be in the future."]})
+    key = key_new()
+    token = ApiToken.objects.create(
+        user=owner,
+        name=name[:100],
+        prefix=key[:SHOWN],
+        digest=key_digest(key),
+        expires_at=expires_at,
+    )
+    audit_record(
+        action=AuditAction.TOKEN_CREATED,
+        actor=owner,
+        detail={
+            "name": token.name,
+            "prefix": token.prefix,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+    )
+    return token, key
+
+
+def api_tokens_visible(user: AnyUser) -> QuerySet[ApiToken]:
+    """The tokens ``user`` may list and revoke: their own; a facility manager's, everyone's."""
+    tokens = ApiToken.objects.select_related("user")
+    if is_facility_manager(user):
+        return tokens
+    me = acting_user(user)
+    return tokens.filter(user=me) if me is not None else tokens.none()
 
 
 @transaction.atomic
-def api_token_revoke(*, user: User) -> None:
-    """Delete ``user``'s API token: scripts using it are refused from now on."""
-    if Token.objects.filter(user=user).delete()[0]:
-        audit_record(action=AuditAction.TOKEN_REVOKED, actor=user)
+def api_token_revoke(*, token: ApiToken, user: AnyUser) -> None:
+    """Revoke ``token`` (its owner, or a facility manager): scripts using it are refused from
+    the next request on."""
+    if not api_tokens_visible(user).filter(pk=token.pk).exists():
+        raise PermissionDenied("Only its owner or a facility manager revokes a token.")
+    audit_record(
+        action=AuditAction.TOKEN_REVOKED,
+        actor=user,
+        target=token.user,
+        detail={"name": token.name, "prefix": token.prefix},
+    )
+    token.delete()
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from extraction import FILE_FIELDS
+from lims.accounts.models import ApiToken, User
 from lims.core.permissions import Visibility
 from lims.datasets.models import Dataset
 from lims.files.models import (
@@ -325,3 +326,57 @@ class UploadSessionCreateSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     offset = serializers.IntegerField(required=False, help_text="Where to resume a chunked upload.")
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The signed-in user."""
+
+    is_facility_manager = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "affiliation",
+            "orcid",
+            "is_facility_manager",
+        ]
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A personal token as listed: never its key (only its first characters, ``prefix``)."""
+
+    user = serializers.CharField(source="user.username", read_only=True)
+    expired = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "user",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "expired",
+        ]
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    """A token just made, with its key: the only time the key is shown."""
+
+    key = serializers.CharField(read_only=True, help_text="Keep it: it is not shown again.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "key"]
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, help_text="What will use it, e.g. “Titan PC”.")
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="Omit for no expiry."
+    )

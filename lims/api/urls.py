@@ -8,6 +8,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from lims.api import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
+from lims.api.views.accounts import ApiTokenViewSet, MeView
 from lims.api.views.datasets import DatasetViewSet
 from lims.api.views.files import InstrumentFileViewSet
 from lims.api.views.projects import ProjectViewSet
@@ -20,6 +22,7 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("datasets", DatasetViewSet, basename="dataset")
 router.register("files", InstrumentFileViewSet, basename="file")
 router.register("uploads", UploadSessionViewSet, basename="upload")
+router.register("tokens", ApiTokenViewSet, basename="token")
 
 urlpatterns = [
     # The schema always describes /api/v1/ (the legacy aliases are left out of it).
@@ -34,5 +37,6 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
         name="redoc",
     ),
+    path("me/", MeView.as_view(), name="me"),
     *router.urls,
 ]

@@ -370,7 +370,7 @@ if not PRODUCTION and not EMAIL_HOST_USER:
 REST_FRAMEWORK = {
     # Token first: a client with a bad token is told 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "lims.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -378,6 +378,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "lims.api.throttling.TokenRateThrottle",
+        "lims.api.throttling.AnonymousRateThrottle",
+    ],
+    # Per token (or session user) and per anonymous address; counted in CACHE_URL's cache
+    # (set it to Redis in production, or each web process counts on its own).
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("LIMS_API_RATE", "1200/minute"),
+        "anon": env_str("LIMS_API_ANON_RATE", "120/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} API",

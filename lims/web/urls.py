@@ -102,6 +102,11 @@ facility_patterns = [
     path("people/<int:user_id>/", people.person_detail, name="person"),
     path("people/<int:user_id>/activation/", people.person_activation, name="person-activation"),
     path("people/<int:user_id>/transfer/", people.person_transfer, name="person-transfer"),
+    path(
+        "people/<int:user_id>/tokens/<int:token_id>/revoke/",
+        people.person_token_revoke,
+        name="person-token-revoke",
+    ),
     path("groups/", groups.groups, name="groups"),
     path("groups/<slug:slug>/", groups.group_detail, name="group"),
     path("groups/<slug:slug>/members/", groups.group_members, name="group-members"),

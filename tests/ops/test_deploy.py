@@ -18,7 +18,7 @@ from django.conf import settings as django_settings
 
 from lims.bench.workers import REPO_ROOT
 from lims.ops.queues import queue_names
-from tests.factories import InstrumentFileFactory
+from tests.factories import InstrumentFileFactory, api_key_for
 from tests.s3 import free_port
 from tests.worker import wait_for
 
@@ -146,7 +146,7 @@ def test_nginx_sends_what_the_application_allows_under_the_original_name(
     settings.LIMS_DOWNLOADS = "accel"
     stored = InstrumentFileFactory(dataset=personas.dataset, original_name="Probe µm 日本.dm3")
     api_client_for(personas.viewer)  # makes the viewer's token
-    token = personas.viewer.auth_token.key
+    token = api_key_for(personas.viewer)
     static = tmp_path / "static"
     static.mkdir()
     port = free_port()
@@ -175,7 +175,7 @@ def test_nginx_sends_what_the_application_allows_under_the_original_name(
 
         outsider = personas.outsider
         api_client_for(outsider)
-        assert _get(f"{base}/files/{stored.uid}/download/", outsider.auth_token.key)[0] == 404
+        assert _get(f"{base}/files/{stored.uid}/download/", api_key_for(outsider))[0] == 404
         internal = f"{base}/protected/{quote(stored.stored_file.name)}"
         assert _get(internal)[0] == 404  # nginx's internal location: not from outside
         assert _get(f"{base}/metrics")[0] == 404

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from lims.accounts.models import User
 from lims.audit.models import AuditEvent
 from lims.datasets.models import Dataset
 from lims.projects.models import Membership, Project
-from tests.factories import PASSWORD, DatasetFactory, ProjectFactory, UserFactory
+from tests.factories import PASSWORD, DatasetFactory, ProjectFactory, UserFactory, api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +68,7 @@ def test_bad_accounts_are_refused_on_the_form(client, personas, fields, error):
 
 
 def test_a_deactivated_person_is_locked_out_but_their_data_stays(client, personas, api_client_for):
-    token = Token.objects.create(user=personas.contributor)
+    key = api_key_for(personas.contributor)
     personas_session = api_client_for()
     personas_session.force_login(personas.contributor)
     client.force_login(personas.facility_manager)
@@ -88,7 +87,7 @@ def test_a_deactivated_person_is_locked_out_but_their_data_stays(client, persona
     response = client.post(reverse("login"), {"username": "carla", "password": PASSWORD})
     assert response.status_code == 200 and not response.context["user"].is_authenticated
     api = api_client_for()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/datasets/").status_code == 401
     assert personas_session.get(f"/api/datasets/{personas.dataset.uid}/").status_code == 404
     assert personas_session.get(personas.dataset.get_absolute_url()).status_code == 404

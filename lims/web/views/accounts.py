@@ -1,19 +1,22 @@
-"""Signing in and out, one's password, and one's account page with the personal API token."""
+"""Signing in and out, one's password, and one's account page with the personal API tokens."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
-from lims.accounts.services import api_token_regenerate, api_token_revoke
+from lims.accounts.forms import ApiTokenForm
+from lims.accounts.services import api_token_create, api_token_revoke, api_tokens_visible
 from lims.web.views.home import my_projects
 
 
@@ -40,21 +43,40 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's account: their projects, password, and personal API token."""
+    """The signed-in user's account: their projects, password, and personal API tokens (made
+    with a name and an optional expiry, the key shown once; listed with when each was last
+    used; revoked one by one)."""
     user = request.user
-    token = Token.objects.filter(user_id=user.pk).first()
+    form = ApiTokenForm()
+    new_key = None
     if request.method == "POST":
-        if request.POST.get("action") == "revoke":
-            api_token_revoke(user=user)
-            messages.success(request, "Your API token was revoked; scripts using it are refused.")
-        else:
-            token = api_token_regenerate(user=user)
-            messages.success(request, "A new API token was made; the old one no longer works.")
-            # Shown once, right after it is made; afterwards only its beginning.
-            return render(request, "accounts/account.html", _account_context(user, token, True))
-        return redirect("account")
-    return render(request, "accounts/account.html", _account_context(user, token, False))
+        if "revoke" in request.POST:
+            token = get_object_or_404(api_tokens_visible(user).filter(user=user), pk=_id(request))
+            api_token_revoke(token=token, user=user)
+            messages.success(request, f"The token “{token.name}” was revoked.")
+            return redirect("account")
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            expires_on = form.cleaned_data["expires_on"]
+            expires_at = (
+                timezone.make_aware(datetime.combine(expires_on, time.max)) if expires_on else None
+            )
+            try:
+                _, new_key = api_token_create(
+                    user=user, name=form.cleaned_data["name"], expires_at=expires_at
+                )
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                form = ApiTokenForm()
+    tokens = api_tokens_visible(user).filter(user=user)
+    context = {"tokens": tokens, "new_key": new_key, "form": form, "memberships": my_projects(user)}
+    return render(request, "accounts/account.html", context)
 
 
-def _account_context(user: Any, token: Token | None, show_key: bool) -> dict[str, Any]:
-    return {"token": token, "show_key": show_key, "memberships": my_projects(user)}
+def _id(request: HttpRequest) -> int:
+    try:
+        return int(request.POST.get("revoke", ""))
+    except ValueError as error:
+        raise Http404("No such token.") from error

@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 from lims.accounts.filters import UserFilterSet
 from lims.accounts.forms import TransferForm, UserCreateForm
 from lims.accounts.models import User
-from lims.accounts.services import user_create, user_deactivate, user_reactivate
+from lims.accounts.services import (
+    api_token_revoke,
+    api_tokens_visible,
+    user_create,
+    user_deactivate,
+    user_reactivate,
+)
 from lims.core.pagination import paginate
 from lims.datasets.ownership import ownership_transfer
 from lims.projects.models import Membership
@@ -65,6 +71,7 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         "transfer_form": TransferForm(person=person),
         "n_projects_created": person.projects_created.count(),
         "n_datasets_created": person.datasets_created.count(),
+        "tokens": api_tokens_visible(request.user).filter(user=person),
         "tab": "people",
     }
     return render(request, "manage/person.html", context)
@@ -88,6 +95,17 @@ def person_activation(request: HttpRequest, user_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("manage:person", user_id=person.pk)
+
+
+@facility_manager_required
+@require_POST
+def person_token_revoke(request: HttpRequest, user_id: int, token_id: int) -> HttpResponse:
+    """Revoke one of a person's API tokens (a lost instrument PC, a leaked key)."""
+    tokens = api_tokens_visible(request.user).filter(user_id=user_id)
+    token = get_object_or_404(tokens, pk=token_id)
+    api_token_revoke(token=token, user=request.user)
+    messages.success(request, f"The token “{token.name}” of {token.user.username} was revoked.")
+    return redirect("manage:person", user_id=user_id)
 
 
 @facility_manager_required

@@ -8,11 +8,16 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from lims.files.models import InstrumentFile, RunStatus
-from tests.factories import DatasetFactory, MembershipFactory, ProjectFactory, UserFactory
+from tests.factories import (
+    DatasetFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+    api_key_for,
+)
 from tests.worker import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -22,8 +27,7 @@ FINAL = {"done", "failed", "unsupported"}
 
 def _client(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(user)}")
     return client
 
 

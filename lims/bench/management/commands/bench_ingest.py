@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rest_framework.authtoken.models import Token
 
 from lims.accounts.models import User
+from lims.accounts.services import api_token_create
 from lims.bench.client import MB, BenchError, Client
 from lims.bench.ingest import Bench, project_delete_with_bytes, throughput, upload_speed
 from lims.files.ingest.folders import DEFAULT_EXCLUDES
@@ -63,11 +63,11 @@ class Command(BaseCommand):
         user, _ = User.objects.get_or_create(
             username="bench-ingest", defaults={"is_staff": True, "email": "bench@localhost"}
         )
-        token, _ = Token.objects.get_or_create(user=user)
+        _, key = api_token_create(user=user, name="bench_ingest")
         project = project_create(
             name="Ingest benchmark", slug=f"bench-{uuid.uuid4().hex[:8]}", created_by=user
         )
-        bench = Bench(client=Client(token.key), project=project, user=user, say=self.stdout.write)
+        bench = Bench(client=Client(key), project=project, user=user, say=self.stdout.write)
         figures: dict[str, Any] = {}
         try:
             if not options["skip_workers"]:
