@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from lims.accounts.models import User
 from lims.audit.models import AuditEvent
+from lims.bench.workers import REPO_ROOT
 from tests.accounts.oidc_provider import LocalProvider, serve
-from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.django_db
 

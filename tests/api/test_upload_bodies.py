@@ -14,11 +14,11 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import BOUNDARY, encode_multipart
-from rest_framework.authtoken.models import Token
 
 from lims.files.models import InstrumentFile, UploadSession
 from lims.files.uploads.handlers import partial_dir
 from lims.files.uploads.services import session_path
+from tests.factories import api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +161,7 @@ def _wait(condition, what: str, timeout: float = 20) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_client_that_disconnects_mid_upload_leaves_nothing(personas, live_server):
-    token = Token.objects.create(user=personas.contributor).key
+    token = api_key_for(personas.contributor)
     # The client stops sending (half-closes): the server answers 400 and keeps nothing.
     sock = _send_part_of_a_body(live_server, token, personas.dataset, 1_000_000, 400_000)
     sock.shutdown(socket.SHUT_WR)
