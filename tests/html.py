@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
@@ -17,9 +18,10 @@ def page(response_or_html: Any) -> BeautifulSoup:
 
 
 def text(node: Tag | None) -> str:
-    """An element's text as a person reads it: whitespace runs as one space."""
+    """An element's text as a person reads it: runs of spaces and line breaks as one space (a
+    no-break or narrow space, part of how a number is written, stays)."""
     assert node is not None, "no such element"
-    return " ".join(node.get_text(" ").split())
+    return re.sub(r"[ \t\n\r\f\v]+", " ", node.get_text(" ")).strip()
 
 
 def one(soup: BeautifulSoup | Tag, selector: str) -> Tag:

@@ -14,9 +14,11 @@ from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
-from extraction import FILE_FIELDS, FieldKind, FieldSpec, field_spec, format_quantity
+from extraction import FILE_FIELDS, FieldKind, FieldSpec, field_spec, format_quantity, units
 from extraction import format_value as schema_format_value
 from extraction.core import PRIMARY_PRIORITY
+from extraction.display import format_number as number_text
+from extraction.units import Dimension
 from lims.files.models import ExtractionRun, InstrumentFile, RunStatus
 
 #: The unit a dimensionless quantity (a magnification) is shown with.
@@ -60,6 +62,75 @@ def signal_strip(signals: Sequence[Mapping[str, Any]], previews: Sequence[Any]) 
             }
         )
     return sorted(rows, key=lambda row: row["rank"], reverse=True)
+
+
+#: the units an axis's step may be shown in, per dimension, from the smallest
+AXIS_UNITS = {
+    Dimension.LENGTH: ["pm", "nm", "µm", "mm", "m"],
+    Dimension.RECIPROCAL_LENGTH: ["1/nm", "1/µm"],
+    Dimension.TIME: ["ns", "µs", "ms", "s"],
+    Dimension.ENERGY: ["meV", "eV", "keV"],
+}
+#: what readers write when an axis has no name or unit
+PLACEHOLDERS = {"", "<undefined>", "undefined", "[]", "none", "null"}
+
+
+def _placeholder(value: Any) -> bool:
+    return value is None or str(value).strip().casefold() in PLACEHOLDERS
+
+
+def readable_step(value: Any, unit: Any) -> tuple[str, str]:
+    """An axis's step (or origin) in the unit that keeps it at or above 1 (``100000 µs`` →
+    ``100 ms``), converted by pint; unknown units as the file wrote them."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return str(value if value is not None else ""), "" if _placeholder(unit) else str(unit)
+    shown_unit = "" if _placeholder(unit) else str(unit)
+    dimension = units.dimension_of(shown_unit) if shown_unit else None
+    candidates = AXIS_UNITS.get(dimension) if dimension else None
+    if candidates and value:
+        converted = [(target, units.convert(value, shown_unit, target)) for target in candidates]
+        usable = [(t, v) for t, v in converted if v is not None]
+        at_least_one = [(t, v) for t, v in usable if abs(v) >= 1 - 1e-9]
+        if usable:
+            target, number = at_least_one[-1] if at_least_one else usable[0]
+            return number_text(number), target
+    return number_text(value), shown_unit
+
+
+def axis_rows(signal: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The axes of a signal as ``{name, size, step, origin, unit}`` rows: a name a person reads
+    (a placeholder such as TIA's ``<undefined>`` becomes "x", "y" or "frame"), the step in a
+    readable unit, the origin in the same unit."""
+    axes = list(signal.get("axes") or [])
+    signal_axes = [a for a in axes if not a.get("navigate")]
+    rows = []
+    for axis in axes:
+        name = axis.get("name")
+        if _placeholder(name):
+            if axis.get("navigate"):
+                nav = [a for a in axes if a.get("navigate")]
+                name = "frame" if len(nav) == 1 else f"position {nav.index(axis) + 1}"
+            else:
+                spatial = ["x", "y", "z"]
+                position = len(signal_axes) - 1 - signal_axes.index(axis)
+                name = spatial[position] if len(signal_axes) <= 3 else f"axis {position + 1}"
+        step, unit = readable_step(axis.get("scale"), axis.get("units"))
+        origin = ""
+        offset = axis.get("offset")
+        if isinstance(offset, int | float) and offset:
+            ratio = units.factor(str(axis.get("units")), unit) if unit else None
+            origin = number_text(offset * ratio if ratio else offset)
+        rows.append(
+            {
+                "name": str(name),
+                "navigate": bool(axis.get("navigate")),
+                "size": axis.get("size"),
+                "step": step,
+                "origin": origin,
+                "unit": unit,
+            }
+        )
+    return rows
 
 
 def _empty(value: Any) -> bool:
@@ -139,8 +210,6 @@ def flatten(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     A list of plain values is one leaf (a colour table is one value, not 768).
     """
     if isinstance(node, dict):
-        if not node and prefix:
-            yield prefix, {}
         for key, value in node.items():
             yield from flatten(value, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(node, list) and node and not all(_is_scalar(v) for v in node):

@@ -98,7 +98,7 @@ def test_dataset_summary(client, personas, tree) -> None:
     figures = dict(zip(terms, values, strict=True))
     assert figures == {
         "Files": "5",
-        "Total size": "5.4 KB",
+        "Total size": "5.4\xa0KB",
         "Acquired": "17 May 2015 \u2013 1 Feb 2016",
         "Folders": "4",
     }

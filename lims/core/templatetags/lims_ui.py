@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import markdown
@@ -14,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from extraction.display import format_number as number_text
 from lims.core.permissions import Action, can
 
 register = template.Library()
@@ -99,20 +99,20 @@ def duration(seconds: float | None) -> str:
     return f"{minutes} min {secs:02d} s"
 
 
-def format_number(value: Any) -> str:
-    """Numbers with a sensible number of significant digits; other values as text."""
+#: significant digits of a vendor tree's numbers (the tree shows what the file says)
+TREE_DIGITS = 10
+
+
+def format_number(value: Any, digits: int | None = None) -> str:
+    """Numbers in the one style of every page (:func:`extraction.display.format_number`:
+    grouped by thousands with a narrow space, a power of ten only below 0.001, never
+    ``1.3000e+06`` beside ``225000``); other values as text."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        return f"{value:,}".replace(",", "\u202f") if abs(value) >= 10_000 else str(value)
+        return number_text(value, digits=max(len(str(abs(value))), 4))
     if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return str(value)
-        if value == 0:
-            return "0"
-        if 1e-3 <= abs(value) < 1e6:
-            return f"{value:.6g}"
-        return f"{value:.4e}"
+        return number_text(value) if digits is None else number_text(value, digits=digits)
     return str(value)
 
 
@@ -192,7 +192,7 @@ def _leaf(value: Any) -> SafeString:
         return format_html('<span class="v">{}</span>', "null")
     if isinstance(value, int) and not isinstance(value, bool):
         return format_html('<span class="v">{}</span>', value)  # ids and counts, as written
-    return format_html('<span class="v">{}</span>', format_number(value))
+    return format_html('<span class="v">{}</span>', format_number(value, TREE_DIGITS))
 
 
 INLINE_LIST_ITEMS = 32
@@ -233,9 +233,9 @@ def _render_tree(node: Any, out: list[str], budget: list[int], depth: int) -> No
             )
             _render_tree(value, out, budget, depth + 1)
             out.append("</details></li>")
+        elif isinstance(value, dict | list):
+            continue  # an empty group says nothing ("root: {}" at the top of a TIA tree)
         else:
-            if isinstance(value, dict | list):
-                value = "{}" if isinstance(value, dict) else "[]"
             out.append(f'<li><span class="k">{key_html}</span>: {_leaf(value)}</li>')
     out.append("</ul>")
 

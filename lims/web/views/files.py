@@ -26,7 +26,13 @@ from lims.files.runs.services import file_reextract as file_reextract_service
 from lims.files.trash.services import file_trash
 from lims.instruments.models import Instrument
 from lims.web.auth import api_authenticated
-from lims.web.display import diff_rows, extraction_heading, signal_strip, summary_rows
+from lims.web.display import (
+    axis_rows,
+    diff_rows,
+    extraction_heading,
+    signal_strip,
+    summary_rows,
+)
 from lims.web.sharing import share_links_admitted
 from lims.web.templatetags.lims_files import preview_url, signal_preview_url
 from lims.web.views.trash import moved_to_trash
@@ -104,6 +110,7 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         "in_progress": file.status in IN_PROGRESS,
         "siblings": siblings,
         "signal_strip": signal_strip(signals, previews),
+        "axes": axis_rows(signal or {}),
         "instrument_choices": (
             Instrument.objects.filter(active=True).only("pk", "name")
             if is_facility_manager(request.user)
