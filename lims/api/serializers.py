@@ -11,7 +11,8 @@ from rest_framework import serializers
 
 from extraction import FILE_FIELDS
 from lims.accounts.models import ApiToken, User
-from lims.core.permissions import Visibility
+from lims.comments.models import Comment
+from lims.core.permissions import Role, Visibility
 from lims.datasets.models import Dataset
 from lims.files.models import (
     CompanionFile,
@@ -22,7 +23,8 @@ from lims.files.models import (
     UploadSession,
     UploadStatus,
 )
-from lims.projects.models import Project
+from lims.instruments.models import Instrument
+from lims.projects.models import GroupMembership, Membership, Project
 
 
 def _inline_status(choices: type[models.TextChoices]) -> serializers.CharField:
@@ -72,9 +74,56 @@ def _absolute(context: dict[str, Any], path: str) -> str:
 
 
 class ProjectSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
     class Meta:
         model = Project
-        fields = ["slug", "name", "description", "visibility", "created_at"]
+        fields = ["slug", "name", "description", "visibility", "created_by", "created_at"]
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    """A person's role in a project."""
+
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["username", "name", "role", "added_at"]
+
+
+class GroupMemberSerializer(serializers.ModelSerializer):
+    """A research group's role in a project (each of its members holds it)."""
+
+    group = serializers.CharField(source="group.slug", read_only=True)
+    name = serializers.CharField(source="group.name", read_only=True)
+
+    class Meta:
+        model = GroupMembership
+        fields = ["group", "name", "role", "added_at"]
+
+
+class ProjectDetailSerializer(ProjectSerializer):
+    members = MemberSerializer(source="memberships", many=True, read_only=True)
+    groups = GroupMemberSerializer(source="group_memberships", many=True, read_only=True)
+
+    class Meta(ProjectSerializer.Meta):
+        fields = [*ProjectSerializer.Meta.fields, "members", "groups"]
+
+
+class ProjectWriteSerializer(serializers.Serializer):
+    """What a client sends to start a project, or to change one (``slug`` stays)."""
+
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(
+        max_length=100, required=False, help_text="Made from the name when omitted."
+    )
+    description = serializers.CharField(required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+
+
+class RoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
 
 
 class DatasetSerializer(serializers.ModelSerializer):
@@ -380,3 +429,50 @@ class ApiTokenCreateSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="Omit for no expiry."
     )
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True)
+    dataset = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
+    file = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "dataset", "file", "author", "body", "created_at", "edited_at"]
+
+
+class CommentBodySerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=10_000, help_text="Plain text or safe Markdown.")
+
+
+class CommentWriteSerializer(CommentBodySerializer):
+    dataset = serializers.UUIDField(required=False, help_text="The dataset commented on, or…")
+    file = serializers.UUIDField(required=False, help_text="…the file commented on.")
+
+
+class ExtractionRunListSerializer(ExtractionRunSerializer):
+    """A run with the file it read."""
+
+    file = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+
+    class Meta(ExtractionRunSerializer.Meta):
+        fields = [*ExtractionRunSerializer.Meta.fields, "file"]
+
+
+class InstrumentSerializer(serializers.ModelSerializer):
+    n_files = serializers.IntegerField(read_only=True, help_text="Files of it you may see.")
+
+    class Meta:
+        model = Instrument
+        fields = [
+            "id",
+            "name",
+            "vendor",
+            "model",
+            "serial_number",
+            "location",
+            "description",
+            "microscope_names",
+            "active",
+            "n_files",
+        ]

@@ -10,9 +10,12 @@ from rest_framework.routers import DefaultRouter
 
 from lims.api import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
 from lims.api.views.accounts import ApiTokenViewSet, MeView
+from lims.api.views.comments import CommentViewSet
 from lims.api.views.datasets import DatasetViewSet
 from lims.api.views.files import InstrumentFileViewSet
+from lims.api.views.instruments import InstrumentViewSet
 from lims.api.views.projects import ProjectViewSet
+from lims.api.views.runs import ExtractionRunViewSet
 from lims.api.views.uploads import UploadSessionViewSet
 
 app_name = "api"
@@ -23,6 +26,9 @@ router.register("datasets", DatasetViewSet, basename="dataset")
 router.register("files", InstrumentFileViewSet, basename="file")
 router.register("uploads", UploadSessionViewSet, basename="upload")
 router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("comments", CommentViewSet, basename="comment")
+router.register("runs", ExtractionRunViewSet, basename="run")
+router.register("instruments", InstrumentViewSet, basename="instrument")
 
 urlpatterns = [
     # The schema always describes /api/v1/ (the legacy aliases are left out of it).

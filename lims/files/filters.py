@@ -11,7 +11,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import NullIf
 
 from lims.core.filters import SortFilter, query_text
-from lims.files.models import ExtractionStatus, InstrumentFile
+from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile, RunStatus
 
 
 def metadata_text(key: str) -> NullIf:
@@ -87,3 +87,16 @@ class InstrumentFileFilterSet(django_filters.FilterSet):
             | Q(metadata__microscope__icontains=value)
             | Q(instrument__name__icontains=value)
         )
+
+
+class ExtractionRunFilterSet(django_filters.FilterSet):
+    """Extraction runs of one file, dataset or status, newest first."""
+
+    file = django_filters.UUIDFilter(field_name="file__uid", help_text="The file's uid.")
+    dataset = django_filters.UUIDFilter(field_name="file__dataset__uid", help_text="Dataset uid.")
+    status = django_filters.ChoiceFilter(choices=RunStatus.choices)
+    sort = SortFilter(orderings={"queued": ["queued_at", "id"]}, default="-queued")
+
+    class Meta:
+        model = ExtractionRun
+        fields = ["file", "dataset", "status", "sort"]

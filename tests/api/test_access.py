@@ -37,7 +37,7 @@ def test_every_persona_through_the_api(personas, api_client_for, persona):
     if count is None:
         assert files.status_code == 401
     else:
-        assert files.json()["count"] == count
+        assert len(files.json()["results"]) == count
     assert client.get(f"/api/files/{instrument_file.uid}/download/").status_code == download
     assert client.get(f"/files/{instrument_file.uid}/download/").status_code == download
     response = client.post(
@@ -60,7 +60,7 @@ def test_the_trash_is_outside_every_api_answer(personas, api_client_for, what):
     }[what]
     type(target).objects.filter(pk=target.pk).update(deleted_at=timezone.now())
     client = api_client_for(personas.facility_manager)
-    assert client.get("/api/files/").json()["count"] == 0
+    assert client.get("/api/files/").json()["results"] == []
     assert client.get(f"/api/files/{instrument_file.uid}/").status_code == 404
     assert client.get(f"/api/files/{instrument_file.uid}/download/").status_code == 404
     assert client.get(f"/api/files/{instrument_file.uid}/original-metadata/").status_code == 404

@@ -76,7 +76,7 @@ def test_a_holder_sees_nothing_else(client, personas, shared):
         assert personas.dataset.title not in html and "lattice.dm3" not in html, page_url
     # The API knows no share links.
     assert client.get(f"/api/datasets/{personas.dataset.uid}/").status_code == 404
-    assert client.get("/api/files/").json()["count"] == 0
+    assert client.get("/api/files/").json()["results"] == []
     assert (
         client.post(reverse("comments:on-dataset", args=[personas.dataset.uid])).status_code == 302
     )

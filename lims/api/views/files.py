@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from lims.api import serializers as s
+from lims.api.pagination import FileCursorPagination
 from lims.api.parsers import StreamingMultiPartParser, StreamingRawUploadParser
 from lims.api.views.common import (
     DOWNLOAD_PARAMETERS,
@@ -46,6 +47,7 @@ from lims.files.uploads.services import upload_verify
 )
 class InstrumentFileViewSet(UploadErrorsMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = InstrumentFileFilterSet
+    pagination_class = FileCursorPagination
     lookup_field = "uid"
     queryset = InstrumentFile.objects.none()
 
