@@ -40,6 +40,7 @@ from .schema import (
 )
 from .tecnai import parse_microscope_info
 from .version import EXTRACTOR_NAME, EXTRACTOR_VERSION
+from .warm import ExtractionChild
 
 __all__ = [
     "EXTRACTOR_NAME",
@@ -49,6 +50,7 @@ __all__ = [
     "KINDS",
     "SIGNAL_FIELDS",
     "TECHNIQUES",
+    "ExtractionChild",
     "ExtractionResult",
     "FieldKind",
     "FieldSpec",

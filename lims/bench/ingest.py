@@ -103,8 +103,11 @@ def throughput(
     logical = queryset.count()
     statuses = {str(s): queryset.filter(status=s).count() for s in FINAL}
     runs = ExtractionRun.objects.filter(file__dataset__in=datasets)
-    durations = sorted(
-        r.duration_s for r in runs.exclude(started_at=None).exclude(finished_at=None)
+    finished = list(runs.exclude(started_at=None).exclude(finished_at=None))
+    durations = sorted(r.duration_s for r in finished)
+    # a run's time minus the extraction's own time in the child: what the pipeline adds
+    overheads = sorted(
+        r.duration_s - r.extraction_s for r in finished if r.extraction_s is not None
     )
     result = {
         "workers": n_workers,
@@ -119,13 +122,21 @@ def throughput(
         "runs": {row["status"]: row["n"] for row in runs.values("status").annotate(n=Count("id"))},
         "run_seconds_median": round(durations[len(durations) // 2], 3) if durations else None,
         "run_seconds_total": round(sum(durations), 2),
+        "overhead_ms_median": _ms(statistics.median(overheads)) if overheads else None,
+        "overhead_ms_p90": _ms(overheads[int(len(overheads) * 0.9)]) if overheads else None,
     }
     bench.say(
         f"{n_workers} worker(s): {logical} files ({result['megabytes']} MB) upload to done in "
         f"{elapsed:.1f} s: {result['files_per_s']} files/s, {result['mb_per_s']} MB/s "
-        f"({statuses})"
+        f"({statuses}); per run: median {result['run_seconds_median']} s, overhead beyond "
+        f"the extraction itself median {result['overhead_ms_median']} ms "
+        f"(p90 {result['overhead_ms_p90']} ms)"
     )
     return result
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
 
 
 def upload_speed(bench: Bench, *, size: int, rounds: int, chunk_bytes: int) -> dict[str, Any]:

@@ -296,6 +296,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # How long one file's extraction may run, and how much memory it may take.
 LIMS_EXTRACTION_TIMEOUT_S = env_int("LIMS_EXTRACTION_TIMEOUT_S", 900)
 LIMS_EXTRACTION_MEMORY_MB = env_int("LIMS_EXTRACTION_MEMORY_MB", 4096)
+# Each worker process extracts in one warm child (the readers imported once), replaced after
+# this many files, or when its resident memory grew this much over its start (and after any
+# crash, timeout or file that reached the memory limit). 1 gives a fresh child per file.
+LIMS_EXTRACTION_CHILD_MAX_FILES = env_int("LIMS_EXTRACTION_CHILD_MAX_FILES", 500)
+LIMS_EXTRACTION_CHILD_MAX_GROWTH_MB = env_int("LIMS_EXTRACTION_CHILD_MAX_GROWTH_MB", 512)
 
 # Two queues: "extraction" for the heavy per-file work, "default" for light work (fan-out of
 # re-extractions, clean-up), so a burst of big files never blocks the rest. Workers on any

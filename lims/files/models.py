@@ -248,6 +248,9 @@ class ExtractionRun(models.Model):
     status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
     message = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    #: seconds the extraction itself took in the extraction child; the rest of the run's
+    #: duration is the pipeline's overhead (locking, copying, storing the results)
+    extraction_s = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-queued_at", "-id"]

@@ -8,6 +8,7 @@ results, never exceptions; storage and database errors are raised for the task t
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -18,11 +19,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from extraction import FileGroup, extract_isolated
+from extraction import FileGroup
 from lims.core.storage import local_copy
 from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile, RunStatus
+from lims.files.runs.child import extraction_child
 from lims.files.runs.results import result_apply
 from lims.files.runs.services import MAX_ATTEMPTS
+
+log = logging.getLogger(__name__)
 
 FINISHED_RUN_STATUSES = (
     RunStatus.DONE,
@@ -166,7 +170,8 @@ def extraction_run_execute(*, run_id: int, task_id: str = "") -> str:
     known_sha256.update(instrument_file.companions.values_list("original_name", "sha256"))
     with tempfile.TemporaryDirectory(prefix="lims-previews-") as previews_dir:
         with _local_group(instrument_file) as group:
-            result = extract_isolated(
+            child = extraction_child()
+            result = child.extract(
                 group,
                 previews_dir=Path(previews_dir),
                 full=True,
@@ -174,6 +179,16 @@ def extraction_run_execute(*, run_id: int, task_id: str = "") -> str:
                 memory_limit_mb=settings.LIMS_EXTRACTION_MEMORY_MB,
                 known_sha256=known_sha256,
             ).to_dict()
+        stats = child.stats
+        log.info(
+            "run %s: %s in %.3f s by extraction child %s (file %s of it)%s",
+            run_id,
+            result.get("status"),
+            result.get("duration_s") or 0.0,
+            stats.pid,
+            stats.files,
+            f"; child replaced: {stats.replaced}" if stats.replaced else "",
+        )
         with transaction.atomic():
             current = _lock_current(run_id)
             if isinstance(current, str):

@@ -117,8 +117,16 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
     run.finished_at = timezone.now()
     run.extractor_name = result.get("extractor") or run.extractor_name
     run.extractor_version = result.get("extractor_version") or run.extractor_version
+    run.extraction_s = result.get("duration_s")
     run.save(
-        update_fields=["status", "message", "finished_at", "extractor_name", "extractor_version"]
+        update_fields=[
+            "status",
+            "message",
+            "finished_at",
+            "extractor_name",
+            "extractor_version",
+            "extraction_s",
+        ]
     )
     delete_stored_after_commit(old_names)
 

@@ -13,9 +13,9 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-from celery import Task, shared_task
+from celery import Task, current_app, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_process_shutdown
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -24,11 +24,15 @@ from lims.core.permissions import SYSTEM
 from lims.core.tasks import LIGHT, MAX_RETRIES, RETRYABLE
 from lims.datasets.models import Dataset
 from lims.files.runs import execute, services
+from lims.files.runs.child import extraction_child
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
 
 log = logging.getLogger(__name__)
+
+#: the queue ``files.extract_file`` is routed to (``CELERY_TASK_ROUTES``)
+EXTRACTION_QUEUE = settings.CELERY_TASK_ROUTES[services.EXTRACT_FILE]["queue"]
 
 #: Numeric libraries in the extraction child use one thread: parallelism comes from worker
 #: processes (``-c N``, more workers), and thread pools on top of them only fight for cores.
@@ -43,9 +47,23 @@ SINGLE_THREADED = {
 
 @worker_process_init.connect
 def _one_thread_per_extraction(**_: object) -> None:
-    """In each pool process (so in the extraction children it starts), unless configured."""
+    """In each pool process (so in the extraction children it starts), unless configured;
+    then the pool process's warm extraction child starts importing, if it will extract."""
     for name, value in SINGLE_THREADED.items():
         os.environ.setdefault(name, value)
+    if _consumes(EXTRACTION_QUEUE):
+        extraction_child().start()
+
+
+@worker_process_shutdown.connect
+def _stop_extraction_child(**_: object) -> None:
+    extraction_child().close()
+
+
+def _consumes(queue: str) -> bool:
+    """Does this worker consume ``queue`` (``-Q``; all queues when not given)?"""
+    selected = current_app.amqp.queues.consume_from
+    return not selected or queue in selected
 
 
 def _countdown(retries: int) -> int:
