@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("files", "0006_upload_session_store_upload"),
+        ("files", "0008_instrumentfile_folder"),
     ]
 
     operations = [
