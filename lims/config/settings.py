@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "lims.files",
     "lims.comments",
     "lims.sharing",
+    "lims.search",
     "lims.ops",
     "lims.web",
     "lims.bench",

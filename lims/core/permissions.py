@@ -12,7 +12,9 @@ The rules:
 * A **dataset** has its own visibility or, when left blank, inherits its project's. It is seen
   by the project's members and by everybody its effective visibility admits; so a public dataset
   can live in a private project.
-* An **instrument file** and a **comment** are seen exactly when their dataset is.
+* An **instrument file** and a **comment** are seen exactly when their dataset is; so is a
+  file's **search index entry** (and its counts and facet values), and a **vendor key** offered
+  by the search box's typeahead is seen when a dataset it occurs in is.
 * Members act by role: a *viewer* views and comments, a *contributor* also creates datasets and
   uploads files (and edits the datasets they created), a *manager* also edits everything in the
   project, manages members, changes visibility, deletes and re-extracts.
@@ -257,6 +259,24 @@ def file_filter(user: AnyUser | None, prefix: str = "", *, shared: bool = True) 
     return Q(**{f"{prefix}deleted_at__isnull": True}) & dataset_filter(
         user, f"{prefix}dataset__", shared=shared
     )
+
+
+def search_entry_filter(user: AnyUser | None) -> Q:
+    """A ``Q`` selecting the search index entries ``user`` may see: those of live files (the
+    entry's ``live``: neither the file nor its dataset or project is in the trash) in datasets
+    they may see. For a facility manager it is ``live`` alone, which keeps a search over a
+    million files one scan of one table."""
+    live = Q(live=True)
+    if is_facility_manager(user):
+        return live
+    datasets = apps.get_model("datasets", "Dataset").objects.filter(dataset_filter(user))
+    return live & Q(dataset_id__in=datasets.values("id"))
+
+
+def search_key_filter(user: AnyUser | None) -> Q:
+    """A ``Q`` selecting the vendor keys (of the search typeahead) of datasets ``user`` sees."""
+    datasets = apps.get_model("datasets", "Dataset").objects.filter(dataset_filter(user))
+    return Q(dataset_id__in=datasets.values("id"))
 
 
 def project_edit_filter(user: AnyUser | None, prefix: str = "") -> Q:

@@ -19,6 +19,7 @@ from lims.web.views import (
     instruments,
     people,
     projects,
+    search,
     sharing,
     trash,
 )
@@ -117,6 +118,14 @@ facility_patterns = [
     path("fixity/", facility.fixity, name="fixity"),
 ]
 
+search_patterns = [
+    path("export.<str:fmt>", search.search_export, name="export"),
+    path("keys/", search.search_keys, name="keys"),
+    path("saved/", search.saved_searches, name="saved"),
+    path("saved/<int:pk>/", search.saved_search_open, name="saved-open"),
+    path("saved/<int:pk>/delete/", search.saved_search_remove, name="saved-delete"),
+]
+
 trash_patterns = [
     path("", trash.trash, name="list"),
     path("projects/<slug:slug>/restore/", trash.restore_project, name="restore-project"),
@@ -126,7 +135,8 @@ trash_patterns = [
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("search/", home.search, name="search"),
+    path("search/", search.search, name="search"),
+    path("search/", include((search_patterns, "search"))),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("healthz", health.ready, name="health"),

@@ -8,12 +8,8 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from lims.core.filters import query_text
-from lims.core.pagination import paginate
 from lims.core.permissions import dataset_filter, file_live, member_filter, roles_by_project
-from lims.datasets.filters import DatasetFilterSet
 from lims.datasets.models import Dataset
-from lims.files.filters import InstrumentFileFilterSet
 from lims.files.models import ExtractionStatus, InstrumentFile
 from lims.projects.models import Project
 
@@ -62,28 +58,3 @@ def home(request: HttpRequest) -> HttpResponse:
         if request.htmx and request.GET.get("partial") == "attention":
             return render(request, "core/_attention.html", context)
     return render(request, "core/home.html", context)
-
-
-def search(request: HttpRequest) -> HttpResponse:
-    """A simple search over the datasets and files the user may see (the lists' FilterSets'
-    ``q``: dataset titles, descriptions and tags; file names, types, microscopes and
-    instruments), newest acquisitions first."""
-    query = query_text(request.GET.get("q"))
-    context: dict[str, Any] = {"search_query": query}
-    if query:
-        datasets = DatasetFilterSet(
-            {"q": query},
-            queryset=Dataset.objects.visible_to(request.user)
-            .select_related("project", "created_by")
-            .annotate(n_files=Count("files", filter=file_live("files__"), distinct=True)),
-        ).qs
-        files = InstrumentFileFilterSet(
-            {"q": query, "sort": request.GET.get("sort") or "-acquired"},
-            queryset=InstrumentFile.objects.visible_to(request.user)
-            .select_related("dataset", "instrument")
-            .defer("signals", "original_metadata"),
-        ).qs
-        context["datasets"] = datasets[:20]
-        context["dataset_count"] = datasets.count()
-        context.update(paginate(request, files))
-    return render(request, "core/search.html", context)

@@ -1,0 +1,273 @@
+"""Facets: the values of a field among the results, with how many files have each.
+
+A facet's counts apply every condition of the query but those on its own field, so several
+values of one facet combine with OR and each keeps its count. On PostgreSQL the facets that
+share a filter are counted in one scan (``GROUP BY GROUPING SETS``); the tags (through the
+dataset) are one more query, and so is each facet whose field the query filters on.
+Choosing a value adds its filter (:attr:`FacetValue.token`) to the query.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count, F, QuerySet
+
+from extraction.schema import field_spec
+from lims.datasets.models import Dataset
+from lims.files.models import ExtractionStatus
+from lims.instruments.models import Instrument
+from lims.projects.models import Project
+from lims.search.compile import CompiledQuery
+from lims.search.language import quote
+from lims.search.models import SearchEntry
+
+#: Values shown per facet (histograms show every bucket).
+TOP = 20
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet: what it reads as, how many files, the filter that chooses it."""
+
+    value: Any
+    label: str
+    count: int
+    token: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet: ``field`` is the search field it filters, ``column`` what it groups by."""
+
+    name: str
+    label: str
+    field: str
+    column: str
+    histogram: bool = False  # buckets in order of value, all shown
+
+
+def _schema_facet(key: str, label: str | None = None) -> Facet:
+    return Facet(key, label or field_spec(key).label, key, key)
+
+
+FACETS: dict[str, Facet] = {
+    facet.name: facet
+    for facet in (
+        Facet("project", "Project", "project", "project_id"),
+        Facet("dataset", "Dataset", "dataset", "dataset_id"),
+        Facet("instrument", "Instrument", "instrument", "instrument_id"),
+        _schema_facet("microscope"),
+        _schema_facet("technique"),
+        _schema_facet("kind", "Signal kind"),
+        _schema_facet("detector"),
+        _schema_facet("format"),
+        _schema_facet("imaging_mode"),
+        _schema_facet("vendor"),
+        _schema_facet("operator"),
+        Facet("year", "Year acquired", "acquired", "acquired_year", histogram=True),
+        Facet("month", "Month acquired", "acquired", "acquired_month", histogram=True),
+        Facet("beam_energy", "Beam energy", "beam_energy", "beam_kv", histogram=True),
+        Facet("magnification", "Magnification", "magnification", "magnification_decade", True),
+        Facet("pixel_size", "Pixel size", "pixel_size", "pixel_size_decade", histogram=True),
+        Facet("uploader", "Uploaded by", "uploader", "uploaded_by_id"),
+        Facet("status", "Extraction status", "status", "status"),
+        Facet("tag", "Tag", "tag", "tag"),
+    )
+}
+#: The facets the search page and the API give when none are asked for.
+DEFAULT_FACETS = (
+    "project",
+    "instrument",
+    "microscope",
+    "technique",
+    "kind",
+    "detector",
+    "format",
+    "year",
+    "beam_energy",
+    "magnification",
+    "pixel_size",
+    "uploader",
+    "status",
+    "tag",
+)
+
+
+def _expression(facet: Facet) -> Any:
+    if facet.column == "acquired_year":
+        return F("acquired_month") / 100
+    return F(facet.column)
+
+
+def facet_counts(
+    entries: QuerySet[SearchEntry], query: CompiledQuery, names: Iterable[str]
+) -> dict[str, list[FacetValue]]:
+    """The values of each named facet among ``entries`` (already the user's visible entries)
+    that match ``query`` but for the facet's own field; unknown names are left out."""
+    facets = [FACETS[name] for name in dict.fromkeys(names) if name in FACETS]
+    by_filter: dict[str | None, list[Facet]] = defaultdict(list)
+    chosen = {c.field_name for c in query.conditions}
+    for facet in facets:
+        if facet.name == "tag":
+            continue
+        by_filter[facet.field if facet.field in chosen else None].append(facet)
+    counts: dict[str, dict[Any, int]] = {}
+    for except_field, group in by_filter.items():
+        matching = entries.filter(query.filter(except_field=except_field))
+        counts.update(_grouped(matching, group))
+    if any(f.name == "tag" for f in facets):
+        matching = entries.filter(query.filter(except_field="tag"))
+        rows = (
+            matching.filter(dataset__tags__isnull=False)
+            .values_list("dataset__tags__name")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "dataset__tags__name")[:TOP]
+        )
+        counts["tag"] = dict(rows)
+    return {facet.name: _values(facet, counts.get(facet.name, {}), query) for facet in facets}
+
+
+def _grouped(entries: QuerySet[SearchEntry], facets: list[Facet]) -> dict[str, dict[Any, int]]:
+    if not facets:
+        return {}
+    if connection.vendor != "postgresql" or len(facets) == 1:
+        return {
+            facet.name: dict(
+                entries.annotate(facet_value=_expression(facet))
+                .values_list("facet_value")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+            for facet in facets
+        }
+    # One scan for all: GROUPING(f0, f1, …) has a bit set for each column not grouped by.
+    columns = {f"f{i}": _expression(facet) for i, facet in enumerate(facets)}
+    inner_sql, params = entries.order_by().values(**columns).query.sql_with_params()
+    names = ", ".join(columns)
+    sets = ", ".join(f"({name})" for name in columns)
+    sql = (
+        f"SELECT GROUPING({names}), {names}, count(*) FROM ({inner_sql}) AS hits "
+        f"GROUP BY GROUPING SETS ({sets})"
+    )
+    counts: dict[str, dict[Any, int]] = {facet.name: {} for facet in facets}
+    last = len(facets) - 1
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for grouping, *row in cursor.fetchall():
+            values, n = row[:-1], row[-1]
+            for i, facet in enumerate(facets):
+                if not (grouping >> (last - i)) & 1:
+                    counts[facet.name][values[i]] = n
+                    break
+    return counts
+
+
+def _values(facet: Facet, counts: dict[Any, int], query: CompiledQuery) -> list[FacetValue]:
+    counts = {value: n for value, n in counts.items() if value not in (None, "")}
+    if facet.histogram:
+        ordered = sorted(counts.items(), key=lambda item: item[0])
+    else:
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))[:TOP]
+    label_of, token_of = _LABELS.get(facet.name, _plain)(facet, [v for v, _ in ordered])
+    selected = query.selected(facet.field)
+    result = []
+    for value, n in ordered:
+        token = token_of(value)
+        chosen = token.partition(":")[2].strip('"').lower() in selected
+        result.append(FacetValue(value, label_of(value), n, token, chosen))
+    return result
+
+
+Labeller = Callable[[Facet, list[Any]], tuple[Callable[[Any], str], Callable[[Any], str]]]
+
+
+def _plain(facet: Facet, values: list[Any]) -> tuple[Callable[[Any], str], Callable[[Any], str]]:
+    spec_labels: dict[str, str] = {}
+    if facet.name in ("technique", "kind", "imaging_mode"):
+        spec_labels = dict(field_spec(facet.name).choices)
+    if facet.name == "status":
+        spec_labels = {str(v): str(label) for v, label in ExtractionStatus.choices}
+    return (
+        lambda value: spec_labels.get(value, str(value)),
+        lambda value: f"{facet.field}:{quote(str(value))}",
+    )
+
+
+def _by_id(model: Any, attribute: str, token_attribute: str, field: str) -> Labeller:
+    def labeller(
+        facet: Facet, values: list[Any]
+    ) -> tuple[Callable[[Any], str], Callable[[Any], str]]:
+        rows = model.objects.filter(pk__in=values).values_list("pk", attribute, token_attribute)
+        found = {pk: (label, token) for pk, label, token in rows}
+        return (
+            lambda value: str(found.get(value, (value, value))[0]),
+            lambda value: f"{field}:{quote(str(found.get(value, (value, value))[1]))}",
+        )
+
+    return labeller
+
+
+def _year(facet: Facet, values: list[Any]) -> tuple[Callable[[Any], str], Callable[[Any], str]]:
+    return (str, lambda value: f"acquired:{value}")
+
+
+def _month(facet: Facet, values: list[Any]) -> tuple[Callable[[Any], str], Callable[[Any], str]]:
+    def text(value: Any) -> str:
+        return f"{value // 100}-{value % 100:02d}"
+
+    return (text, lambda value: f"acquired:{text(value)}")
+
+
+def _kv(facet: Facet, values: list[Any]) -> tuple[Callable[[Any], str], Callable[[Any], str]]:
+    return (lambda value: f"{value} kV", lambda value: f"kv:{value}")
+
+
+def _decades(unit: str, scale: float, name: str, sign: str) -> Labeller:
+    """Buckets of one decade: 10^d to 10^(d+1) of the stored unit, shown in ``unit``."""
+
+    def number(value: float) -> str:
+        if name == "mag" and value >= 1e6:
+            return f"{value / 1e6:g}M"
+        if name == "mag" and value >= 1e3:
+            return f"{value / 1e3:g}k"
+        return f"{value:g}"
+
+    def labeller(
+        facet: Facet, values: list[Any]
+    ) -> tuple[Callable[[Any], str], Callable[[Any], str]]:
+        def bounds(decade: int) -> tuple[str, str]:
+            return number(10.0**decade * scale), number(10.0 ** (decade + 1) * scale)
+
+        return (
+            lambda d: "{}\u2013{} {}".format(*bounds(d), sign).strip(),
+            lambda d: f"{name}:{bounds(d)[0]}{unit}..<{bounds(d)[1]}{unit}",
+        )
+
+    return labeller
+
+
+_LABELS: dict[str, Labeller] = {
+    "project": _by_id(Project, "name", "slug", "project"),
+    "dataset": _by_id(Dataset, "title", "uid", "dataset"),
+    "instrument": _by_id(Instrument, "name", "name", "instrument"),
+    "uploader": _by_id(get_user_model(), "username", "username", "uploader"),
+    "year": _year,
+    "month": _month,
+    "beam_energy": _kv,
+    "magnification": _decades("", 1.0, "mag", "\u00d7"),
+    "pixel_size": _decades("nm", 1e9, "pixel", "nm"),
+}
+
+
+def facet_filter_names(names: str | None) -> list[str]:
+    """The facets asked for (``?facets=a,b``), or the default ones."""
+    if not names:
+        return list(DEFAULT_FACETS)
+    return [n.strip() for n in names.split(",") if n.strip() in FACETS]

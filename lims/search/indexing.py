@@ -1,0 +1,315 @@
+"""Keeping the search index fresh: one :class:`SearchEntry` per file, written from the file, its
+dataset, project, instrument, tags and comments, and the vendor keys it holds.
+
+:func:`search_index_files` is the one writer. The receivers (:mod:`lims.search.receivers`) call
+it when a file is saved (an extraction finishing, a trash or restore), and for a dataset,
+project, instrument or comment that changes, either at once or, for many files, through the
+``search.reindex`` task. ``python manage.py search_reindex`` rebuilds everything.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from lims.comments.models import Comment
+from lims.core.tasks import send
+from lims.files.models import InstrumentFile
+from lims.search.models import SearchEntry, SearchKey, schema_columns
+
+#: Reindexing more files than this after a dataset, project or instrument changes goes to the
+#: ``search.reindex`` task (after the commit) instead of the request.
+SYNC_LIMIT = 1000
+BATCH = 1000
+#: Bounds on what one file puts in the index.
+MAX_KEYS = 3000
+MAX_TEXT = 200
+MAX_COMMENTS_TEXT = 4000
+#: Path segments of vendor trees that only number containers (DigitalMicrograph's
+#: ``ImageList.TagGroup1.ImageTags…`` reads as ``ImageTags…``).
+_CONTAINER = re.compile(r"^(TagGroup\d+|ImageList|\d+)$")
+_SPLIT = re.compile(r"[\W_]+")
+
+
+def flatten_tree(tree: Any) -> dict[str, Any]:
+    """A vendor tree as ``{"A.B.C": leaf}``: numbers, flags and texts (short lists of them as
+    text); container segments dropped; at most :data:`MAX_KEYS` keys."""
+    flat: dict[str, Any] = {}
+
+    def walk(node: Any, path: list[str]) -> None:
+        if len(flat) >= MAX_KEYS:
+            return
+        if isinstance(node, dict):
+            for key, value in node.items():
+                segment = str(key).replace("\x00", "").strip()
+                walk(value, path if _CONTAINER.match(segment) else [*path, segment])
+            return
+        if not path:
+            return
+        key = ".".join(path)[:300]
+        if isinstance(node, bool) or (
+            isinstance(node, int | float) and math.isfinite(node) and abs(node) < 1e300
+        ):
+            flat[key] = node
+        elif isinstance(node, str):
+            flat[key] = node.replace("\x00", "")[:MAX_TEXT]
+        elif (
+            isinstance(node, list)
+            and 0 < len(node) <= 16
+            and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in node)
+        ):
+            flat[key] = ", ".join(str(v) for v in node)[:MAX_TEXT]
+
+    walk(tree, [])
+    return flat
+
+
+def vendor_tree(original_metadata: Any, primary: Any) -> dict[str, Any]:
+    """The flattened tree of a file: its primary signal's, then keys only others hold."""
+    signals = original_metadata.get("signals") if isinstance(original_metadata, dict) else None
+    if not isinstance(signals, list) or not signals:
+        return {}
+    first = primary if isinstance(primary, int) and 0 <= primary < len(signals) else 0
+    flat = flatten_tree(signals[first])
+    for position, tree in enumerate(signals[:8]):
+        if position != first:
+            for key, value in flatten_tree(tree).items():
+                if len(flat) >= MAX_KEYS:
+                    break
+                flat.setdefault(key, value)
+    return flat
+
+
+def value_type(value: Any) -> str:
+    """The type offered by the typeahead for a vendor value: number, flag or text."""
+    if isinstance(value, bool):
+        return "flag"
+    return "number" if isinstance(value, int | float) else "text"
+
+
+def _words(*values: Any) -> str:
+    """Texts for the full-text columns; names also split at ``_ . -`` so parts match."""
+    parts: list[str] = []
+    for value in values:
+        if isinstance(value, list | tuple):
+            parts.extend(str(v) for v in value if v)
+        elif value:
+            parts.append(str(value))
+    return " ".join(parts)
+
+
+def _decade(value: Any) -> int | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return math.floor(math.log10(value) + 1e-9)
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return str(value)[:200] if value not in (None, "") else None
+
+
+def entry_for(file: InstrumentFile, comments: str = "") -> tuple[SearchEntry, dict[str, Any]]:
+    """The index entry of a file (its dataset, project, instrument and tags loaded) and its
+    flattened vendor tree."""
+    metadata = file.metadata if isinstance(file.metadata, dict) else {}
+    dataset, project = file.dataset, file.dataset.project
+    tags = sorted({t.name.lower() for t in dataset.tags.all()})
+    tree = vendor_tree(file.original_metadata, metadata.get("primary_signal"))
+    acquired = timezone.localtime(file.acquired_at) if file.acquired_at else None
+    beam = _number(metadata.get("beam_energy"))
+    name = file.original_name
+    entry = SearchEntry(
+        file_id=file.pk,
+        uid=file.uid,
+        dataset_id=dataset.pk,
+        project_id=project.pk,
+        instrument_id=file.instrument_id,
+        uploaded_by_id=file.uploaded_by_id,
+        live=file.deleted_at is None and dataset.deleted_at is None and project.deleted_at is None,
+        status=file.status,
+        name=name[:255],
+        format_label=file.format_label,
+        size=file.size,
+        uploaded_at=file.uploaded_at,
+        acquired_at=file.acquired_at,
+        acquired_month=acquired.year * 100 + acquired.month if acquired else None,
+        beam_kv=round(beam / 1000) if beam is not None else None,
+        magnification_decade=_decade(metadata.get("magnification")),
+        pixel_size_decade=_decade(metadata.get("pixel_size")),
+        tags=("|" + "|".join(tags) + "|")[:2000] if tags else "",
+        thumbnail=file.thumbnail.name or "",
+        text_a=_words(name, _SPLIT.sub(" ", name), metadata.get("title")),
+        text_b=_words(
+            metadata.get("microscope"),
+            file.instrument.name if file.instrument else None,
+            metadata.get("instrument_model"),
+            metadata.get("vendor"),
+            dataset.title,
+            project.name,
+            tags,
+            metadata.get("techniques") or metadata.get("technique"),
+            metadata.get("kinds") or metadata.get("kind"),
+        ),
+        text_c=_words(
+            dataset.description[:2000],
+            metadata.get("detectors") or metadata.get("detector"),
+            metadata.get("operator"),
+            metadata.get("specimen"),
+            metadata.get("software"),
+            metadata.get("elements"),
+            file.external_path,
+            _SPLIT.sub(" ", file.external_path),
+            file.format_label,
+            metadata.get("format"),
+            comments,
+        ),
+        tree=tree,
+    )
+    for spec in schema_columns():
+        value = metadata.get(spec.key)
+        setattr(entry, spec.key, _number(value) if spec.unit else _text(value))
+    return entry, tree
+
+
+def _comments_by_target(files: list[InstrumentFile]) -> dict[tuple[str, int], str]:
+    """The comments' words on these files and on their datasets, one text per target."""
+    file_ids = [f.pk for f in files]
+    dataset_ids = {f.dataset_id for f in files}
+    texts: dict[tuple[str, int], str] = {}
+    rows = Comment.objects.filter(Q(file_id__in=file_ids) | Q(dataset_id__in=dataset_ids))
+    for file_id, dataset_id, body in rows.values_list("file_id", "dataset_id", "body"):
+        target = ("file", file_id) if file_id else ("dataset", dataset_id)
+        if len(texts.get(target, "")) < MAX_COMMENTS_TEXT:
+            texts[target] = (texts.get(target, "") + " " + body)[:MAX_COMMENTS_TEXT]
+    return texts
+
+
+@cache
+def _update_fields() -> list[str]:
+    """The columns an existing entry gets anew (all but its file and first indexing)."""
+    return [
+        f.name
+        for f in SearchEntry._meta.concrete_fields
+        if f.name not in ("file", "first_indexed_at")
+    ]
+
+
+def search_index_files(*, file_ids: Iterable[int]) -> int:
+    """Write the index entries (and vendor keys) of these files; returns how many were written.
+
+    Files that no longer exist are skipped (their entries went with them)."""
+    ids = sorted(set(file_ids))
+    written = 0
+    for start in range(0, len(ids), BATCH):
+        files = list(
+            InstrumentFile.objects.filter(id__in=ids[start : start + BATCH])
+            .select_related("dataset__project", "instrument")
+            .prefetch_related("dataset__tags")
+        )
+        if not files:
+            continue
+        comments = _comments_by_target(files)
+        entries, keys = [], set()
+        for file in files:
+            text = comments.get(("file", file.pk), "") + comments.get(
+                ("dataset", file.dataset_id), ""
+            )
+            entry, tree = entry_for(file, text)
+            entries.append(entry)
+            keys.update((file.dataset_id, k, value_type(v)) for k, v in tree.items())
+        SearchEntry.objects.bulk_create(
+            entries,
+            update_conflicts=True,
+            unique_fields=["file"],
+            update_fields=_update_fields(),
+        )
+        SearchKey.objects.bulk_create(
+            [SearchKey(dataset_id=d, key=k, value_type=t) for d, k, t in sorted(keys)],
+            ignore_conflicts=True,
+            batch_size=2000,
+        )
+        written += len(entries)
+    return written
+
+
+def search_reindex(
+    *,
+    dataset_ids: Iterable[int] = (),
+    project_ids: Iterable[int] = (),
+    instrument_ids: Iterable[int] = (),
+    everything: bool = False,
+) -> int:
+    """Reindex every file of these datasets, projects and instruments (or all files)."""
+    files = InstrumentFile.objects.all()
+    if not everything:
+        files = files.filter(
+            Q(dataset_id__in=list(dataset_ids))
+            | Q(dataset__project_id__in=list(project_ids))
+            | Q(instrument_id__in=list(instrument_ids))
+        )
+    written = 0
+    for batch in _batches(files.order_by("id").values_list("id", flat=True).iterator(10_000)):
+        written += search_index_files(file_ids=batch)
+    return written
+
+
+def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
+    batch: list[int] = []
+    for file_id in ids:
+        batch.append(file_id)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def search_live_update(*, dataset_ids: Iterable[int] = (), project_ids: Iterable[int] = ()) -> None:
+    """Set ``live`` of the entries of these datasets and projects from the trash state, in one
+    statement (so deleting a project hides its files from search at once)."""
+    entries = SearchEntry.objects.filter(
+        Q(dataset_id__in=list(dataset_ids)) | Q(project_id__in=list(project_ids))
+    )
+    entries.filter(
+        Q(file__deleted_at__isnull=False)
+        | Q(dataset__deleted_at__isnull=False)
+        | Q(project__deleted_at__isnull=False)
+    ).update(live=False)
+    entries.filter(
+        file__deleted_at__isnull=True,
+        dataset__deleted_at__isnull=True,
+        project__deleted_at__isnull=True,
+    ).update(live=True)
+
+
+def search_reindex_soon(
+    *,
+    dataset_ids: Iterable[int] = (),
+    project_ids: Iterable[int] = (),
+    instrument_ids: Iterable[int] = (),
+) -> None:
+    """Reindex the files of what changed: now when they are few, else in the
+    ``search.reindex`` task once the transaction commits."""
+    datasets, projects, instruments = list(dataset_ids), list(project_ids), list(instrument_ids)
+    files = InstrumentFile.objects.filter(
+        Q(dataset_id__in=datasets)
+        | Q(dataset__project_id__in=projects)
+        | Q(instrument_id__in=instruments)
+    )
+    if files[: SYNC_LIMIT + 1].count() <= SYNC_LIMIT:
+        search_index_files(file_ids=files.values_list("id", flat=True))
+        return
+    transaction.on_commit(lambda: send("search.reindex", args=[datasets, projects, instruments]))

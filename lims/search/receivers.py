@@ -1,0 +1,73 @@
+"""The index follows what it copies: files, datasets, projects, tags, instruments, comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from lims.comments.models import Comment
+from lims.datasets.models import Dataset
+from lims.files.models import InstrumentFile
+from lims.instruments.models import Instrument
+from lims.projects.models import Project
+from lims.search.indexing import search_index_files, search_live_update, search_reindex_soon
+
+
+@receiver(post_save, sender=InstrumentFile, dispatch_uid="lims.search.file_saved")
+def file_saved(sender: Any, instance: InstrumentFile, raw: bool = False, **kwargs: Any) -> None:
+    """A file saved (ingested, extracted, trashed, restored) is indexed in the same transaction,
+    so it is findable the moment that commits."""
+    if not raw:
+        search_index_files(file_ids=[instance.pk])
+
+
+@receiver(post_save, sender=Dataset, dispatch_uid="lims.search.dataset_saved")
+def dataset_saved(
+    sender: Any, instance: Dataset, created: bool, raw: bool = False, **kw: Any
+) -> None:
+    if raw or created:
+        return
+    search_live_update(dataset_ids=[instance.pk])
+    search_reindex_soon(dataset_ids=[instance.pk])
+
+
+@receiver(post_save, sender=Project, dispatch_uid="lims.search.project_saved")
+def project_saved(
+    sender: Any, instance: Project, created: bool, raw: bool = False, **kw: Any
+) -> None:
+    if raw or created:
+        return
+    search_live_update(project_ids=[instance.pk])
+    search_reindex_soon(project_ids=[instance.pk])
+
+
+@receiver(post_save, sender=Instrument, dispatch_uid="lims.search.instrument_saved")
+def instrument_saved(
+    sender: Any, instance: Instrument, created: bool, raw: bool = False, **kw: Any
+) -> None:
+    if not (raw or created):
+        search_reindex_soon(instrument_ids=[instance.pk])
+
+
+@receiver(m2m_changed, sender=Dataset.tags.through, dispatch_uid="lims.search.tags_changed")
+def tags_changed(sender: Any, instance: Any, action: str, pk_set: Any, **kwargs: Any) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if isinstance(instance, Dataset):
+        search_reindex_soon(dataset_ids=[instance.pk])
+    elif pk_set:  # from the tag's side
+        search_reindex_soon(dataset_ids=list(pk_set))
+
+
+@receiver(post_save, sender=Comment, dispatch_uid="lims.search.comment_saved")
+@receiver(post_delete, sender=Comment, dispatch_uid="lims.search.comment_deleted")
+def comment_changed(sender: Any, instance: Comment, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
+    if instance.file_id:
+        if InstrumentFile.objects.filter(pk=instance.file_id).exists():
+            search_index_files(file_ids=[instance.file_id])
+    elif instance.dataset_id:
+        search_reindex_soon(dataset_ids=[instance.dataset_id])

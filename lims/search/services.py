@@ -1,0 +1,251 @@
+"""Running searches (for the page, the API, exports and the benchmark) and keeping saved ones.
+
+Every search starts from ``SearchEntry.objects.visible_to(user)``: results, counts, facet
+values and exports never show what the permission seam hides.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from lims.core.permissions import acting_user
+from lims.search.compile import CompiledQuery, compile_query, rank
+from lims.search.facets import FacetValue, facet_counts
+from lims.search.models import SavedSearch, SearchEntry, SearchKey
+
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the results table and of exports: its label, value and sort order."""
+
+    key: str
+    label: str
+    path: str  # attribute of an entry (``project__name`` through a relation)
+    unit: str = ""
+    sortable: bool = True
+
+
+COLUMNS: dict[str, Column] = {
+    column.key: column
+    for column in (
+        Column("name", "Name", "name"),
+        Column("project", "Project", "project__name"),
+        Column("dataset", "Dataset", "dataset__title"),
+        Column("acquired", "Acquired", "acquired_at"),
+        Column("microscope", "Microscope", "microscope"),
+        Column("technique", "Technique", "technique"),
+        Column("kind", "Signal kind", "kind"),
+        Column("beam_energy", "Beam energy", "beam_energy", "eV"),
+        Column("magnification", "Magnification", "magnification"),
+        Column("pixel_size", "Pixel size", "pixel_size", "m"),
+        Column("exposure_time", "Exposure time", "exposure_time", "s"),
+        Column("detector", "Detector", "detector"),
+        Column("operator", "Operator", "operator"),
+        Column("format", "Format", "format_label"),
+        Column("size", "Size", "size", "B"),
+        Column("status", "Status", "status"),
+        Column("uploader", "Uploaded by", "uploaded_by__username"),
+        Column("uploaded", "Uploaded", "uploaded_at"),
+    )
+}
+DEFAULT_COLUMNS = (
+    "name",
+    "dataset",
+    "project",
+    "acquired",
+    "microscope",
+    "kind",
+    "beam_energy",
+    "magnification",
+    "pixel_size",
+)
+#: Everything an export writes, in order.
+EXPORT_COLUMNS = tuple(COLUMNS)
+
+
+def sort_order(key: str) -> list[Any]:
+    """The ordering of a sort key (``-`` for descending), NULLs last, the file id breaking ties."""
+    descending = key.startswith("-")
+    column = COLUMNS.get(key.lstrip("-"))
+    if column is None:
+        column, descending = COLUMNS["acquired"], True
+    expression = F(column.path)
+    ordered = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    return [ordered, F("file_id").desc() if descending else F("file_id").asc()]
+
+
+def sort_key(key: str | None, query: CompiledQuery) -> str:
+    """The sort that applies: a known column (``-`` for descending), else relevance when the
+    query has words (on PostgreSQL), else the newest acquisitions first."""
+    key = (key or "").strip()
+    if key.lstrip("-") in COLUMNS:
+        return key
+    if key == "relevance" or (not key and query.words and connection.vendor == "postgresql"):
+        return "relevance" if query.words and connection.vendor == "postgresql" else "-acquired"
+    return "-acquired"
+
+
+@dataclass
+class SearchResult:
+    """One page of a search, its exact count and its facets."""
+
+    query: CompiledQuery
+    count: int
+    entries: list[SearchEntry]
+    page: int
+    page_size: int
+    sort: str
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.count / self.page_size))
+
+
+def search_entries(*, user: Any, query: CompiledQuery) -> QuerySet[SearchEntry]:
+    """The entries ``user`` may see that match ``query`` (unordered)."""
+    return SearchEntry.objects.visible_to(user).filter(query.filter())
+
+
+def ordered(
+    entries: QuerySet[SearchEntry], query: CompiledQuery, sort: str
+) -> QuerySet[SearchEntry]:
+    """``entries`` in the order of ``sort`` (see :func:`sort_key`)."""
+    if sort == "relevance":
+        return entries.annotate(relevance=rank(query.words)).order_by(
+            "-relevance", F("acquired_at").desc(nulls_last=True), "file_id"
+        )
+    return entries.order_by(*sort_order(sort))
+
+
+def search_run(
+    *,
+    user: Any,
+    text: str | None,
+    sort: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+    facets: Sequence[str] = (),
+) -> SearchResult:
+    """Search as ``user``: one page of results, the exact count and the facets asked for.
+
+    An out-of-range page gives the last one. Problems in the query are in
+    ``result.query.problems``; the rest of the query still applies."""
+    query = compile_query(text)
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    visible = SearchEntry.objects.visible_to(user)
+    matching = visible.filter(query.filter())
+    count = matching.count()
+    pages = max(1, math.ceil(count / page_size))
+    page = max(1, min(int(page), pages))
+    key = sort_key(sort, query)
+    rows = list(
+        ordered(matching, query, key)
+        .select_related("project", "dataset", "uploaded_by")
+        .defer("text_a", "text_b", "text_c", "tree")[(page - 1) * page_size : page * page_size]
+    )
+    return SearchResult(
+        query=query,
+        count=count,
+        entries=rows,
+        page=page,
+        page_size=page_size,
+        sort=key,
+        facets=facet_counts(visible, query, facets) if facets else {},
+    )
+
+
+def export_rows(*, user: Any, text: str | None, sort: str | None = None) -> Iterator[list[Any]]:
+    """Every matching entry as a row of :data:`EXPORT_COLUMNS` values (plus the file's uid),
+    read in chunks from a server-side cursor: constant memory however many rows."""
+    query = compile_query(text)
+    entries = ordered(search_entries(user=user, query=query), query, sort_key(sort, query))
+    paths = ["uid", *(COLUMNS[key].path for key in EXPORT_COLUMNS)]
+    yield from entries.values_list(*paths).iterator(chunk_size=2000)
+
+
+def export_header() -> list[str]:
+    """The header of an export: the file's uid, then each column (its unit in brackets)."""
+    return ["uid"] + [
+        f"{key} [{COLUMNS[key].unit}]" if COLUMNS[key].unit else key for key in EXPORT_COLUMNS
+    ]
+
+
+def vendor_keys(*, user: Any, prefix: str, limit: int = 20) -> list[tuple[str, str]]:
+    """Vendor keys containing ``prefix`` (case-insensitive) in datasets ``user`` sees, with
+    their value types, those starting with it first."""
+    prefix = prefix.strip()[:100]
+    if not prefix:
+        return []
+    rows = (
+        SearchKey.objects.visible_to(user)
+        .filter(key__icontains=prefix)
+        .values_list("key", "value_type")
+        .distinct()
+        .order_by("key", "value_type")[:500]
+    )
+    found = list(rows)
+    found.sort(key=lambda row: (not row[0].lower().startswith(prefix.lower()), row[0]))
+    return found[:limit]
+
+
+# --- Saved searches ----------------------------------------------------------------------------
+
+
+def _owner(user: Any) -> Any:
+    owner = acting_user(user)
+    if owner is None:
+        raise PermissionDenied("Sign in to keep searches.")
+    return owner
+
+
+def saved_search_create(*, user: Any, name: str, query: str) -> SavedSearch:
+    """Keep ``query`` under ``name`` for ``user`` (a signed-in user); the same name again
+    replaces the query. Files found from now on count as new."""
+    owner = _owner(user)
+    name = name.strip()[:200]
+    if not name:
+        raise ValidationError("Give the search a name.")
+    saved, _ = SavedSearch.objects.update_or_create(
+        owner=owner,
+        name=name,
+        defaults={"query": query.strip()[:1000], "last_looked_at": timezone.now()},
+    )
+    return saved
+
+
+def saved_search_look(*, user: Any, saved: SavedSearch) -> SavedSearch:
+    """Record that the owner looked at the results now (nothing is new any more)."""
+    if not saved.owned_by(user):
+        raise PermissionDenied("This is someone else's saved search.")
+    saved.last_looked_at = timezone.now()
+    saved.save(update_fields=["last_looked_at"])
+    return saved
+
+
+def saved_search_delete(*, user: Any, saved: SavedSearch) -> None:
+    """Forget a saved search (its owner only)."""
+    if not saved.owned_by(user):
+        raise PermissionDenied("This is someone else's saved search.")
+    saved.delete()
+
+
+def saved_search_news(*, user: Any, saved: SavedSearch) -> int:
+    """How many files ``user`` may see match the saved query and were first indexed since
+    its owner last looked."""
+    query = compile_query(saved.query)
+    return (
+        search_entries(user=user, query=query)
+        .filter(first_indexed_at__gt=saved.last_looked_at)
+        .count()
+    )
