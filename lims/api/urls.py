@@ -16,6 +16,7 @@ from lims.api.views.files import InstrumentFileViewSet
 from lims.api.views.instruments import InstrumentViewSet
 from lims.api.views.projects import ProjectViewSet
 from lims.api.views.runs import ExtractionRunViewSet
+from lims.api.views.search import SearchView
 from lims.api.views.uploads import UploadSessionViewSet
 
 app_name = "api"
@@ -44,5 +45,6 @@ urlpatterns = [
         name="redoc",
     ),
     path("me/", MeView.as_view(), name="me"),
+    path("search/", SearchView.as_view(), name="search"),
     *router.urls,
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from extraction import units
 from extraction.units import beam_energy_ev, convert, dimension_of, parse_magnification
 from lims.search.fields import SearchField
 
@@ -37,6 +38,7 @@ _NUMBER = re.compile(
 )
 _MAG_UNIT = re.compile(r"^[kKM]?[xX\u00d7]?$")
 _COMPARISON = re.compile(r"^(?P<op>>=|<=|>|<|=)?(?P<rest>.*)$", re.S)
+_CONTEXT = {"m": units.Dimension.LENGTH, "1/m": units.Dimension.RECIPROCAL_LENGTH}
 _DATE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
 
 
@@ -73,8 +75,8 @@ def _factor(search_field: SearchField, unit: str, text: str) -> float:
         return 1.0
     if search_field.unit == "eV":  # beam energy: an accelerating voltage or an energy
         factor = beam_energy_ev(1.0, unit)
-    else:
-        factor = convert(1.0, unit, search_field.unit)
+    else:  # a bare "A" beside lengths is an angstrom, as in the files
+        factor = units.factor(unit, search_field.unit, _CONTEXT.get(search_field.unit))
     if factor is None or not math.isfinite(factor) or factor == 0:
         wanted = search_field.typed_unit or search_field.unit
         if dimension_of(unit) is None and not _known_unit(unit):
