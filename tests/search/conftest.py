@@ -4,7 +4,6 @@ does (``result_apply``), so the index is built from what extraction really finds
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from extraction import extract_isolated
 from lims.files.models import RunStatus
 from lims.files.runs.results import result_apply
-from tests.conftest import SAMPLES
+from tests.extraction.extraction_samples import sample_dir
 from tests.factories import ExtractionRunFactory, InstrumentFileFactory
 
 #: name → path under the shared folder: a FEI Titan STEM image at 200 kV and 225 kx, a
@@ -30,7 +29,7 @@ def extracted(tmp_path_factory) -> dict[str, dict[str, Any]]:
     results = {}
     for name, relative in REAL_FILES.items():
         folder = tmp_path_factory.mktemp(name)
-        source = SAMPLES / relative
+        source = sample_dir() / relative
         copy = folder / source.name
         shutil.copy(source, copy)
         results[name] = extract_isolated(copy, previews_dir=folder / "previews").to_dict()
@@ -53,7 +52,3 @@ def add_file(extracted):
         return file
 
     return add
-
-
-def sample_path(relative: str) -> Path:
-    return SAMPLES / relative
