@@ -26,6 +26,8 @@ from tests.factories import (
     api_key_for,
 )
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
 
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
