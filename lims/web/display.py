@@ -255,7 +255,8 @@ def _row(section: str, label: str, va: Any, vb: Any, unit: str = "") -> dict[str
 
 
 def _summary_diff(a: Mapping[str, Any], b: Mapping[str, Any], include_equal: bool) -> list[Any]:
-    """The schema's fields of two files side by side; a quantity in ONE unit for both."""
+    """The schema's fields of two files side by side, those that differ first (each group in
+    reading order); a quantity in ONE unit for both."""
     rows = []
     for spec in FILE_FIELDS:
         va, vb = a.get(spec.key), b.get(spec.key)
@@ -271,31 +272,91 @@ def _summary_diff(a: Mapping[str, Any], b: Mapping[str, Any], include_equal: boo
         tb, ub = _cell(spec, vb, unit) if not _empty(vb) else (_MISSING, "")
         row = _row("Summary", spec.label, ta, tb)
         row["unit_a"], row["unit_b"] = ua, ub
-        if include_equal or not row["equal"] or ua != ub:
+        row["equal"] = row["equal"] and ua == ub
+        if include_equal or not row["equal"]:
             rows.append(row)
-    return rows
+    return sorted(rows, key=lambda r: r["equal"])  # stable: reading order within each group
+
+
+#: Parts of vendor trees that describe the acquisition software's windows, printing and
+#: display, not the acquisition: left out of a comparison unless asked for (path segments,
+#: compared case-insensitively; a segment matches when it starts with one of these).
+PRESENTATION_KEYS = (
+    "pagesetup",
+    "documentobjectlist",
+    "documenttags",
+    "imagedisplayinfo",
+    "image behavior",
+    "applicationbounds",
+    "windowposition",
+    "windowrect",
+    "layouttype",
+    "inimagemode",
+    "annotationgroup",
+    "thumbnails",
+    "colortable",
+    "clut",
+    "displayinfo",
+    "customproperties.display",
+)
+
+
+def presentation_key(path: str) -> bool:
+    """Is this flattened vendor path about windows, printing or display (``PageSetup.Win32_
+    DevModeW…``, ``DocumentObjectList[0].AnnotationGroupList…``)?"""
+    text = path.casefold()
+    segments = [part.split("[", 1)[0] for part in text.split(".")]
+    return any(seg.startswith(PRESENTATION_KEYS) for seg in segments) or any(
+        marker in text for marker in PRESENTATION_KEYS if "." in marker
+    )
 
 
 def diff_rows(
-    a: InstrumentFile, b: InstrumentFile, *, include_equal: bool = False
+    a: InstrumentFile, b: InstrumentFile, *, include_equal: bool = False, every_key: bool = False
 ) -> dict[str, Any]:
     """The differences between two files' metadata, for the compare page.
 
-    ``summary``: the normalized summary, labelled and with units, in reading order.
-    ``vendor``: the vendor trees of the first signal, flattened to paths (at most
-    MAX_VENDOR_ROWS rows; ``vendor_more`` counts the rest).
+    ``summary``: the normalized summary, labelled and with units, the differing fields first.
+    ``vendor``: the vendor trees of the primary signals, flattened to paths (at most
+    MAX_VENDOR_ROWS rows; ``vendor_more`` counts the rest); the window, printing and display
+    settings (:func:`presentation_key`) only with ``every_key``, ``vendor_hidden`` counts them.
     """
     summary = _summary_diff(a.metadata or {}, b.metadata or {}, include_equal)
-    a_trees = (a.original_metadata or {}).get("signals") or [{}]
-    b_trees = (b.original_metadata or {}).get("signals") or [{}]
-    fa, fb = _flat(a_trees[0]), _flat(b_trees[0])
+    fa, fb = _flat(_primary_tree(a)), _flat(_primary_tree(b))
     vendor: list[dict[str, Any]] = []
-    differing = 0
+    differing = hidden = 0
     for key in list(fa) + [k for k in fb if k not in fa]:
         va, vb = fa.get(key, _MISSING), fb.get(key, _MISSING)
         if va == vb and not include_equal:
             continue
+        if not every_key and presentation_key(key):
+            hidden += 1
+            continue
         differing += 1
         if len(vendor) < MAX_VENDOR_ROWS:
             vendor.append(_row("Vendor metadata", key, va, vb))
-    return {"summary": summary, "vendor": vendor, "vendor_more": differing - len(vendor)}
+    return {
+        "summary": summary,
+        "vendor": vendor,
+        "vendor_more": differing - len(vendor),
+        "vendor_hidden": hidden,
+    }
+
+
+def _primary_tree(file: InstrumentFile) -> Any:
+    """The vendor tree of the file's primary signal (the one its page opens on)."""
+    trees = (file.original_metadata or {}).get("signals") or [{}]
+    primary = (file.metadata or {}).get("primary_signal")
+    index = primary if isinstance(primary, int) and 0 <= primary < len(trees) else 0
+    return trees[index] or {}
+
+
+def field_width(file: InstrumentFile) -> float | None:
+    """The width (metres) the file's primary image shows: its pixel size times its width in
+    pixels; ``None`` when either is not known."""
+    metadata = file.metadata or {}
+    pixel = metadata.get("pixel_size")
+    shape = metadata.get("signal_shape") or []
+    if isinstance(pixel, int | float) and pixel > 0 and len(shape) == 2:
+        return float(pixel) * int(shape[0])
+    return None

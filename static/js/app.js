@@ -7,97 +7,115 @@
 
 (function () {
   // ---------------------------------------------------------------- zoom and pan
+  // One viewer may hold several panes (the compare page's two previews): they zoom and pan
+  // together. The shared view is a zoom z (screen pixels per image pixel of the first pane)
+  // and the point of the images at the centre of the panes (fractions fx, fy). With
+  // data-same-scale and each image's data-field-width (the width it shows, in metres), the
+  // panes show the same nanometres per screen pixel; otherwise the same part of each image.
   function setupZoom(root) {
-    const stage = root.querySelector(".viewer-stage");
-    const img = stage && stage.querySelector("img");
-    if (!img) return;
+    const panes = Array.from(root.querySelectorAll(".viewer-stage"))
+      .map((stage) => ({ stage, img: stage.querySelector("img") }))
+      .filter((p) => p.img);
+    if (!panes.length) return;
     const label = root.querySelector(".zoom-level");
-    let scale = 1, fit = 1, x = 0, y = 0, zoomed = false;
+    const sameScale = root.querySelector("[data-same-scale]");
+    let z = 1, fx = 0.5, fy = 0.5, zoomed = false;
 
-    function fitScale() {
-      const w = img.naturalWidth || 1, h = img.naturalHeight || 1;
-      return Math.min(stage.clientWidth / w, stage.clientHeight / h, 1e6);
+    const size = (p) => [p.img.naturalWidth || 1, p.img.naturalHeight || 1];
+    function ratio(p) {
+      // The pane's scale relative to the first pane's.
+      const first = panes[0], [w0] = size(first), [w] = size(p);
+      const a = parseFloat(first.img.dataset.fieldWidth) / w0, b = parseFloat(p.img.dataset.fieldWidth) / w;
+      if (sameScale && sameScale.checked && a > 0 && b > 0) return b / a;
+      return w0 / w;
     }
-    function clamp() {
-      const w = img.naturalWidth * scale, h = img.naturalHeight * scale;
-      const W = stage.clientWidth, H = stage.clientHeight;
-      x = w <= W ? (W - w) / 2 : Math.min(0, Math.max(W - w, x));
-      y = h <= H ? (H - h) / 2 : Math.min(0, Math.max(H - h, y));
+    function fitScale() {
+      const p = panes[0], [w, h] = size(p);
+      return Math.min(p.stage.clientWidth / w, p.stage.clientHeight / h, 1e6);
     }
     function apply() {
-      if (!zoomed) {
-        stage.classList.remove("zoomed");
-        img.style.transform = "";
-        img.style.width = "";
-        img.style.height = "";
-        if (label) label.textContent = img.naturalWidth ? Math.round(fitScale() * 100) + "%" : "Fit";
-        return;
-      }
-      stage.classList.add("zoomed");
-      clamp();
-      img.style.width = img.naturalWidth + "px";
-      img.style.height = img.naturalHeight + "px";
-      img.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
-      if (label) label.textContent = Math.round(scale * 100) + "%";
+      panes.forEach((p) => {
+        const { stage, img } = p;
+        if (!zoomed) {
+          stage.classList.remove("zoomed");
+          img.style.transform = ""; img.style.width = ""; img.style.height = "";
+          return;
+        }
+        const [w, h] = size(p), s = z * ratio(p);
+        const x = stage.clientWidth / 2 - fx * w * s, y = stage.clientHeight / 2 - fy * h * s;
+        stage.classList.add("zoomed");
+        img.style.width = w + "px"; img.style.height = h + "px";
+        img.style.transform = `translate(${x}px, ${y}px) scale(${s})`;
+      });
+      if (label) label.textContent = panes[0].img.naturalWidth ? Math.round((zoomed ? z : fitScale()) * 100) + "%" : "Fit";
     }
-    function zoomAt(factor, cx, cy) {
-      if (!zoomed) {
-        fit = fitScale();
-        scale = fit;
-        zoomed = true;
-        x = (stage.clientWidth - img.naturalWidth * scale) / 2;
-        y = (stage.clientHeight - img.naturalHeight * scale) / 2;
-      }
-      const next = Math.min(32, Math.max(fit * 0.5, scale * factor));
-      if (cx === undefined) { cx = stage.clientWidth / 2; cy = stage.clientHeight / 2; }
-      x = cx - (cx - x) * (next / scale);
-      y = cy - (cy - y) * (next / scale);
-      scale = next;
+    function zoomAt(factor, pane, cx, cy) {
+      const p = pane || panes[0];
+      if (!zoomed) { z = fitScale(); fx = 0.5; fy = 0.5; zoomed = true; }
+      const W = p.stage.clientWidth, H = p.stage.clientHeight;
+      if (cx === undefined) { cx = W / 2; cy = H / 2; }
+      const [w, h] = size(p), s = z * ratio(p);
+      const u = fx + (cx - W / 2) / (w * s), v = fy + (cy - H / 2) / (h * s);
+      z = Math.min(32, Math.max(fitScale() * 0.5, z * factor));
+      const s2 = z * ratio(p);
+      fx = u - (cx - W / 2) / (w * s2);
+      fy = v - (cy - H / 2) / (h * s2);
       apply();
     }
-    function reset() { zoomed = false; scale = 1; apply(); }
-    function oneToOne() { zoomAt(1 / (zoomed ? scale : fitScale())); }
+    function pan(p, dx, dy) {
+      const [w, h] = size(p), s = z * ratio(p);
+      fx = Math.min(1, Math.max(0, fx - dx / (w * s)));
+      fy = Math.min(1, Math.max(0, fy - dy / (h * s)));
+      apply();
+    }
+    function reset() { zoomed = false; apply(); }
+    function oneToOne() { zoomAt(1 / (zoomed ? z : fitScale())); }
 
-    stage.addEventListener("wheel", (e) => {
-      e.preventDefault();
-      const r = stage.getBoundingClientRect();
-      zoomAt(e.deltaY < 0 ? 1.2 : 1 / 1.2, e.clientX - r.left, e.clientY - r.top);
-    }, { passive: false });
-    let drag = null;
-    stage.addEventListener("pointerdown", (e) => {
-      if (!zoomed) return;
-      drag = { px: e.clientX, py: e.clientY, x, y };
-      stage.setPointerCapture(e.pointerId);
-      stage.classList.add("dragging");
+    panes.forEach((p) => {
+      const { stage } = p;
+      stage.addEventListener("wheel", (e) => {
+        e.preventDefault();
+        const r = stage.getBoundingClientRect();
+        zoomAt(e.deltaY < 0 ? 1.2 : 1 / 1.2, p, e.clientX - r.left, e.clientY - r.top);
+      }, { passive: false });
+      let drag = null;
+      stage.addEventListener("pointerdown", (e) => {
+        if (!zoomed) return;
+        drag = { px: e.clientX, py: e.clientY };
+        stage.setPointerCapture(e.pointerId);
+        stage.classList.add("dragging");
+      });
+      stage.addEventListener("pointermove", (e) => {
+        if (!drag) return;
+        pan(p, e.clientX - drag.px, e.clientY - drag.py);
+        drag = { px: e.clientX, py: e.clientY };
+      });
+      const stop = () => { drag = null; stage.classList.remove("dragging"); };
+      stage.addEventListener("pointerup", stop);
+      stage.addEventListener("pointercancel", stop);
+      stage.addEventListener("dblclick", (e) => {
+        const r = stage.getBoundingClientRect();
+        zoomAt(2, p, e.clientX - r.left, e.clientY - r.top);
+      });
+      stage.addEventListener("keydown", (e) => {
+        const step = 40;
+        const keys = {
+          "+": () => zoomAt(1.25, p), "=": () => zoomAt(1.25, p), "-": () => zoomAt(1 / 1.25, p),
+          "0": reset, "1": oneToOne,
+          ArrowLeft: () => pan(p, step, 0), ArrowRight: () => pan(p, -step, 0),
+          ArrowUp: () => pan(p, 0, step), ArrowDown: () => pan(p, 0, -step),
+        };
+        if (keys[e.key] && (zoomed || !e.key.startsWith("Arrow"))) {
+          e.preventDefault(); e.stopPropagation(); keys[e.key]();
+        }
+      });
+      if (p.img.complete) apply(); else p.img.addEventListener("load", apply);
     });
-    stage.addEventListener("pointermove", (e) => {
-      if (!drag) return;
-      x = drag.x + e.clientX - drag.px;
-      y = drag.y + e.clientY - drag.py;
-      apply();
-    });
-    const stop = () => { drag = null; stage.classList.remove("dragging"); };
-    stage.addEventListener("pointerup", stop);
-    stage.addEventListener("pointercancel", stop);
-    stage.addEventListener("dblclick", (e) => {
-      const r = stage.getBoundingClientRect();
-      zoomAt(2, e.clientX - r.left, e.clientY - r.top);
-    });
-    stage.addEventListener("keydown", (e) => {
-      const step = 40;
-      const keys = {
-        "+": () => zoomAt(1.25), "=": () => zoomAt(1.25), "-": () => zoomAt(1 / 1.25),
-        "0": reset, "1": oneToOne,
-        ArrowLeft: () => { x += step; apply(); }, ArrowRight: () => { x -= step; apply(); },
-        ArrowUp: () => { y += step; apply(); }, ArrowDown: () => { y -= step; apply(); },
-      };
-      if (keys[e.key] && (zoomed || !e.key.startsWith("Arrow"))) { e.preventDefault(); keys[e.key](); }
-    });
-    if (img.complete) apply(); else img.addEventListener("load", apply);
     root.querySelector("[data-zoom-in]")?.addEventListener("click", () => zoomAt(1.25));
     root.querySelector("[data-zoom-out]")?.addEventListener("click", () => zoomAt(1 / 1.25));
     root.querySelector("[data-zoom-reset]")?.addEventListener("click", reset);
     root.querySelector("[data-zoom-one]")?.addEventListener("click", oneToOne);
+    sameScale?.addEventListener("change", apply);
     window.addEventListener("resize", () => { if (zoomed) apply(); });
   }
 

@@ -12,6 +12,7 @@ from lims.files.models import ExtractionStatus
 from lims.files.runs.execute import extraction_run_execute
 from lims.files.runs.services import extraction_queue
 from tests.factories import CompanionFileFactory, InstrumentFileFactory
+from tests.html import page, texts
 from tests.web.conftest import SPECTRUM, done_file, summary, vendor_tree
 
 pytestmark = pytest.mark.django_db
@@ -126,23 +127,53 @@ def test_status_fragment_polls_until_done(client, personas) -> None:
 
 
 def test_compare_shows_differences(client, personas) -> None:
-    a = done_file(personas.dataset, original_name="a.dm3")
+    a = done_file(personas.dataset, original_name="a.dm3", metadata=summary(signal_shape=[16, 16]))
     b = done_file(
         personas.dataset,
         original_name="b.dm3",
-        metadata=summary(beam_energy=300_000.0),
-        tree=vendor_tree(Extra={"Only": "in b"}),
+        metadata=summary(beam_energy=300_000.0, pixel_size=1.2e-7, signal_shape=[16, 16]),
+        tree=vendor_tree(
+            Extra={"Only": "in b"},
+            PageSetup={"Win32_DevModeW": {"dmPaperSize": 9}},
+            DocumentObjectList=[{"AnnotationGroupList": [{"Font": "Arial"}]}],
+        ),
     )
     client.force_login(personas.viewer)
-    response = client.get(reverse("files:compare", args=[a.uid]), {"with": str(b.uid)})
-    html = response.content.decode()
-    assert "Beam energy" in html and "300" in html and "keV" in html
-    assert "Extra.Only" in html and "absent" in html
-    assert "Microscope Info.Name" not in html  # equal values hidden by default
-    html = client.get(
-        reverse("files:compare", args=[a.uid]), {"with": str(b.uid), "all": "1"}
-    ).content.decode()
-    assert "Microscope Info.Name" in html
+    url = reverse("files:compare", args=[a.uid])
+    soup = page(client.get(url, {"with": str(b.uid)}))
+    # Both previews side by side, each with the width it shows.
+    assert texts(soup, ".compare-pane figcaption") == [
+        "a.dm3 · 959.7\xa0nm wide",
+        "b.dm3 · 1.92\xa0µm wide",
+    ]
+    assert [img["data-field-width"] for img in soup.select(".compare-pane img")] == [
+        "9.596800e-07",
+        "1.920000e-06",
+    ]
+    assert len(soup.select("[data-same-scale]")) == 1
+    summary_rows = [texts(tr, "th, td") for tr in soup.select("#cmp-summary ~ div tbody tr")]
+    assert summary_rows == [
+        ["Beam energy", "200 keV", "300 keV"],
+        ["Pixel size", "59.98 nm", "120 nm"],
+    ]
+    # Window and printing settings are left out (and counted), the rest is shown.
+    assert texts(soup, "#cmp-vendor ~ div tbody td code") == ["Extra.Only"]
+    assert texts(soup, "#cmp-vendor ~ p")[-1] == (
+        "2 differences in window, printing and display settings left out. Show all"
+    )
+    every = page(client.get(url, {"with": str(b.uid), "vendor": "all"}))
+    assert texts(every, "#cmp-vendor ~ div tbody td code") == [
+        "Extra.Only",
+        "PageSetup.Win32_DevModeW.dmPaperSize",
+        "DocumentObjectList[0].AnnotationGroupList[0].Font",
+    ]
+    # Equal values only on request, after the differing ones.
+    equal = page(client.get(url, {"with": str(b.uid), "all": "1"}))
+    fields = texts(equal, "#cmp-summary ~ div tbody th")
+    assert fields[:2] == ["Beam energy", "Pixel size"] and "Microscope" in fields[2:]
+    assert "ImageList.TagGroup0.ImageTags.Microscope Info.Name" in texts(
+        equal, "#cmp-vendor ~ div tbody td code"
+    )
 
 
 def test_compare_with_an_invisible_file_is_404(client, personas) -> None:
@@ -194,14 +225,19 @@ def test_compare_keeps_big_trees_readable(client, personas) -> None:
     a = done_file(personas.dataset, tree={f"k{i}": i for i in range(1000)} | {"CLUT": [1] * 768})
     b = done_file(personas.dataset, tree={f"k{i}": -i for i in range(1000)} | {"CLUT": [2] * 768})
     client.force_login(personas.viewer)
-    html = client.get(reverse("files:compare", args=[a.uid]), {"with": str(b.uid)}).content.decode()
-    assert "more rows not shown" in html
-    assert html.count("<code>CLUT") == 1  # the colour table is one value, not 768 rows
+    url = reverse("files:compare", args=[a.uid])
+    soup = page(client.get(url, {"with": str(b.uid), "vendor": "all"}))
+    assert texts(soup, "#cmp-vendor ~ p.small")[0] == (
+        "… and 600 more rows not shown. The full trees are on each file's page and in the API."
+    )
+    # k1…k999 and the colour table differ (k0 is 0 in both): 1000 rows, 400 shown. The colour
+    # table is one value, not 768 rows.
+    assert texts(soup, "#cmp-vendor ~ div tbody td code").count("CLUT") == 1
 
 
 def test_compare_page_offers_the_other_files(client, personas) -> None:
     a = done_file(personas.dataset, original_name="a.dm3")
     done_file(personas.dataset, original_name="b.dm3")
     client.force_login(personas.viewer)
-    html = client.get(reverse("files:compare", args=[a.uid])).content.decode()
-    assert 'name="with"' in html and "b.dm3</option>" in html
+    soup = page(client.get(reverse("files:compare", args=[a.uid])))
+    assert texts(soup, 'select[name="with"] option') == ["b.dm3"]

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST, require_safe
 
+from extraction import field_spec, format_quantity
 from lims.comments.forms import CommentForm
 from lims.comments.models import Comment
 from lims.core.permissions import Action, can, is_facility_manager, only_shared
@@ -30,6 +31,7 @@ from lims.web.display import (
     axis_rows,
     diff_rows,
     extraction_heading,
+    field_width,
     signal_strip,
     summary_rows,
 )
@@ -159,24 +161,38 @@ def file_compare(request: HttpRequest, uid: Any) -> HttpResponse:
     other = None
     diff: dict[str, Any] = {}
     show_all = request.GET.get("all") == "1"
+    every_key = request.GET.get("vendor") == "all"
     if other_uid:
         try:
             uuid.UUID(other_uid)
         except ValueError as error:  # a malformed uid is a 404 like an invisible one
             raise Http404("No such file.") from error
         other = _file_or_404(request, other_uid)
-        diff = diff_rows(file, other, include_equal=show_all)
+        diff = diff_rows(file, other, include_equal=show_all, every_key=every_key)
     siblings = _compare_choices(file)
     context = {
         "file": file,
         "other": other,
         "diff": diff,
         "show_all": show_all,
+        "every_key": every_key,
+        "panes": [_pane(f) for f in (file, other)] if other is not None else [],
         "siblings": siblings,
         "dataset": file.dataset,
         "project": file.dataset.project,
     }
     return render(request, "files/compare.html", context)
+
+
+def _pane(file: InstrumentFile) -> dict[str, Any]:
+    """One side of the compare page's previews: the primary signal's image and its width."""
+    width = field_width(file)
+    return {
+        "file": file,
+        "src": preview_url(file),
+        "field_width": width,
+        "field_width_text": format_quantity(field_spec("pixel_size"), width) if width else None,
+    }
 
 
 @login_required
