@@ -11,12 +11,14 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
+
 from . import normalize
 from ._workers import executor
 from .grouping import FileGroup, group_for_path
 from .jsonsafe import to_jsonsafe, to_jsonsafe_shared
 from .read import ReadFailure, UnsupportedFormat, read_group
-from .readers import find_vendor, format_label
+from .readers import find_vendor, format_label, settle_file
 from .result import ExtractionResult, SignalRecord
 from .schema import FileSummary, SignalMetadata
 from .signal import LightSignal
@@ -91,16 +93,38 @@ def file_facts(path: Path) -> dict[str, Any]:
     return facts
 
 
-def choose_primary(records: list[SignalRecord]) -> SignalRecord | None:
-    """The most informative signal: highest kind priority (images, maps, 4D-STEM and
-    diffraction first, then line scans and complex data, then single spectra), then the most
-    data elements, then the first in the file."""
+#: techniques whose images are pictures of the specimen itself, not maps drawn from spectra
+IMAGING_TECHNIQUES = ("TEM", "STEM", "SEM", "FIB")
 
-    def score(record: SignalRecord) -> tuple[int, int, int]:
+
+def _picture_pixels(record: SignalRecord) -> int:
+    """How many pixels the signal's picture has: an image's or a stack frame's, a map's
+    scan positions, a spectrum's channels."""
+    if record.kind in ("spectrum_image", "line_scan", "4d_stem") or not record.signal_shape:
+        shape = record.navigation_shape
+    else:
+        shape = record.signal_shape
+    return int(np.prod([max(int(n), 1) for n in shape])) if shape else 1
+
+
+def choose_primary(records: list[SignalRecord]) -> SignalRecord | None:
+    """The most informative signal, whose preview a file shows first: the highest kind
+    priority (images, maps, 4D-STEM and diffraction, then line scans and complex data, then
+    single spectra), then the largest picture, then a picture of the specimen (a HAADF or SE
+    image) before a map drawn from spectra, then the most data, then the first in the file."""
+
+    def score(record: SignalRecord) -> tuple[int, int, bool, int, int]:
         elements = 1
         for n in [*record.navigation_shape, *record.signal_shape]:
             elements *= max(int(n), 1)
-        return (PRIMARY_PRIORITY.get(record.kind, 0), elements, -record.index)
+        direct = record.kind == "image" and record.metadata.technique in IMAGING_TECHNIQUES
+        return (
+            PRIMARY_PRIORITY.get(record.kind, 0),
+            _picture_pixels(record),
+            direct,
+            elements,
+            -record.index,
+        )
 
     return max(records, key=score) if records else None
 
@@ -266,6 +290,7 @@ def _read_and_describe(
         result.signals.append(
             _signal_record(signal, stem, previews_dir, full, result.warnings, pending, several)
         )
+    settle_file([(s, r.metadata) for s, r in zip(signals, result.signals, strict=True)])
     if full:
         # each tree converted once; sub-trees the signals share are converted once per file
         trees = to_jsonsafe_shared([s.original_metadata for s in signals])

@@ -94,10 +94,7 @@ def format_value(spec: FieldSpec, value: Any) -> str:
         return ""
     kind = spec.kind
     if kind is FieldKind.QUANTITY:
-        number, unit = format_quantity(spec, float(value))
-        if not unit or unit == "dimensionless":
-            return number
-        return f"{number}{unit}" if unit in _ATTACHED else f"{number}{UNIT_SPACE}{unit}"
+        return _with_unit(*format_quantity(spec, float(value)))
     if kind is FieldKind.DATETIME:
         if isinstance(value, dt.datetime):
             return value.isoformat(sep=" ", timespec="seconds")
@@ -113,5 +110,18 @@ def format_value(spec: FieldSpec, value: Any) -> str:
     if kind is FieldKind.FLAG:
         return "yes" if value else "no"
     if kind is FieldKind.MAPPING:
-        return "; ".join(f"{key}: {item}" for key, item in value.items())
+        return "; ".join(f"{key}: {_mapping_item(spec, item)}" for key, item in value.items())
     return str(value)
+
+
+def _mapping_item(spec: FieldSpec, item: Any) -> str:
+    """One value of a mapping: a number in the field's unit is shown as a quantity."""
+    if spec.unit and isinstance(item, int | float) and not isinstance(item, bool):
+        return _with_unit(*format_quantity(spec, float(item)))
+    return str(item)
+
+
+def _with_unit(number: str, unit: str) -> str:
+    if not unit or unit == "dimensionless":
+        return number
+    return f"{number}{unit}" if unit in _ATTACHED else f"{number}{UNIT_SPACE}{unit}"

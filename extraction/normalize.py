@@ -6,6 +6,7 @@ field's unit here or in the vendor module, with :mod:`extraction.units`."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from . import timeutil
@@ -16,6 +17,7 @@ from .units import (
     beam_energy_ev,
     clean_str,
     dimension_of,
+    first_str,
     is_length,
     is_reciprocal_length,
     parse_magnification,
@@ -40,6 +42,8 @@ HYPERSPY_UNITS = {
     "exposure": "s",
     "live_time": "s",
     "real_time": "s",
+    "integration_time": "s",
+    "exposure_per_frame": "s",
     "stage_length": "mm",
     "stage_angle": "degree",
 }
@@ -109,11 +113,28 @@ def generic(signal: LightSignal) -> SignalMetadata:
         record.real_time = hyperspy_value(eds, "real_time", Dimension.TIME, record)
         if exposure is None:
             exposure = record.live_time
+    # LumiSpy's convention (CL, PL, streak cameras) keeps the detector beside the microscope
+    optical = subdict(get_path(md, "Acquisition_instrument") or {}, "Detector")
+    if exposure is None and optical:
+        exposure = hyperspy_value(optical, "integration_time", Dimension.TIME, record)
+        per_frame = hyperspy_value(optical, "exposure_per_frame", Dimension.TIME, record)
+        if exposure is None and per_frame is not None:
+            exposure = per_frame * (to_float(optical.get("frames")) or 1)
     record.exposure_time = exposure
     record.dwell_time = dwell
-    record.detector = clean_str(eels.get("spectrometer")) or clean_str(eds.get("EDS_det"))
+    record.detector = first_str(
+        eels.get("spectrometer"),
+        eds.get("EDS_det"),
+        eds.get("detector_type"),
+        get_path(detectors, "detector_type"),
+        optical.get("model"),
+        optical.get("detector_type"),
+    )
     record.operator = clean_str(get_path(md, "General.authors"))
-    record.specimen = clean_str(get_path(md, "Sample.description"))
+    record.specimen = first_str(get_path(md, "Sample.description"), get_path(md, "Sample.name"))
+    elements = get_path(md, "Sample.elements")
+    if isinstance(elements, list | tuple):
+        record.elements = sorted({str(e) for e in elements if isinstance(e, str) and e})
     stage = subdict(node, "Stage")
     if stage:
         set_stage(
@@ -181,7 +202,49 @@ def classify(signal: LightSignal, record: SignalMetadata) -> Kind:
         if not nav:
             return "spectrum"
         return "line_scan" if len(nav) == 1 else "spectrum_image"
+    if not sig and len(nav) == 2 and (dtype.names or all(is_spatial(a) for a in nav)):
+        return "image"  # a picture whose reader lays both axes out to navigate (Phenom)
     return "other"
+
+
+#: axis names that say an axis is spectral or temporal whatever its unit (a wavelength in nm)
+NOT_SPATIAL_NAMES = re.compile(
+    r"wave|lambda|energy|time|frequen|raman|shift|delay|\bt\b", re.IGNORECASE
+)
+
+
+def is_spatial(axis: Axis) -> bool:
+    """A real-space axis: a length unit and a name that is not a wavelength, time…"""
+    return is_length(axis.units) and not NOT_SPATIAL_NAMES.search(axis.name)
+
+
+#: how files write wavenumbers, the unit of Raman shifts
+WAVENUMBER_UNITS = ("1/cm", "cm-1", "cm^-1", "cm⁻¹")
+#: readers of optical spectrometers and cameras (Raman, photoluminescence, streak cameras)
+OPTICAL_READERS = ("JobinYvon", "Renishaw", "TriVista", "Hamamatsu")
+
+
+def _has_laser(signal: LightSignal) -> bool:
+    return isinstance(get_path(signal.metadata, "Acquisition_instrument.Laser"), dict)
+
+
+def _optical(signal: LightSignal) -> bool:
+    """Light measured by an optical spectrometer without an electron beam: the reader is an
+    optical one, or the metadata name a laser or spectrometer but no microscope."""
+    if signal.reader in OPTICAL_READERS:
+        return True
+    instrument = get_path(signal.metadata, "Acquisition_instrument") or {}
+    electron = "TEM" in instrument or "SEM" in instrument
+    return not electron and ("Laser" in instrument or "Spectrometer" in instrument)
+
+
+def _raman_axis(signal: LightSignal) -> bool:
+    """A signal axis in wavenumbers (cm⁻¹) or named a Raman shift."""
+    sig = signal.sig_axes
+    if len(sig) != 1:
+        return False
+    unit = sig[0].units.replace(" ", "").lower()
+    return "raman" in sig[0].name.lower() or unit in WAVENUMBER_UNITS
 
 
 def _spectral_axis(signal: LightSignal) -> Axis | None:
@@ -203,7 +266,13 @@ def infer_technique(signal: LightSignal, record: SignalMetadata) -> None:
         record.technique = "EDS"
     elif stype.startswith("CL"):
         record.technique = "CL"
-    elif spectral and record.technique not in ("EELS", "EDS", "CL"):
+    elif stype.startswith("RAMAN") or (spectral and _raman_axis(signal)):
+        record.technique = "Raman"
+    elif stype in ("PL", "PHOTOLUMINESCENCE") or (_optical(signal) and _has_laser(signal)):
+        record.technique = "PL"
+    elif spectral and record.technique not in ("EELS", "EDS", "CL") and not _optical(signal):
+        # an energy axis is EELS or EDS only in an electron microscope: an optical
+        # spectrometer's photon energies (PL, Raman in eV) are neither
         axis = _spectral_axis(signal)
         if axis is not None:
             dispersion = to_si(abs(axis.scale), axis.units, Dimension.ENERGY) or 0.0
@@ -222,7 +291,10 @@ def pixel_axis(signal: LightSignal, kind: Kind | None) -> Axis | None:
         nav = [a for a in signal.nav_axes if a.size > 1]
         return nav[-1] if nav else None
     if kind in ("image", "image_stack", "diffraction", "complex"):
-        sig = signal.sig_axes
+        sig = signal.sig_axes or [a for a in signal.nav_axes if a.size > 1]
+        # both axes of a picture must be in space: a wavelength-by-position image has none
+        if kind == "image" and not all(is_spatial(a) for a in sig[-2:]):
+            return None
         return sig[-1] if sig else None
     return None
 
@@ -231,10 +303,11 @@ def finalize(signal: LightSignal, record: SignalMetadata) -> SignalMetadata:
     """Kind, technique, pixel size and plausibility warnings."""
     if record.kind is None:
         record.kind = classify(signal, record)
+    record.rgb = record.rgb or signal.dtype.names is not None
     infer_technique(signal, record)
     if record.pixel_size is None and record.reciprocal_pixel_size is None:
         axis = pixel_axis(signal, record.kind)
-        if axis is not None and is_length(axis.units):
+        if axis is not None and is_spatial(axis):
             record.pixel_size = to_si(axis.scale, axis.units, Dimension.LENGTH)
         elif axis is not None and is_reciprocal_length(axis.units):
             record.reciprocal_pixel_size = to_si(
@@ -274,7 +347,9 @@ def _check(record: SignalMetadata) -> None:
         ("reciprocal pixel size", record.reciprocal_pixel_size, "1/m"),
     ):
         if size is not None and size <= 0:
-            warnings.append(f"{name} {size:g} {unit} is not positive")
+            # cameras write -1 for "not calibrated": a warning, and no value
+            warnings.append(f"{name} {size:g} {unit} in the file is not a size; ignored")
+            setattr(record, name.replace(" ", "_"), None)
     for name, value in (("exposure time", record.exposure_time), ("dwell time", record.dwell_time)):
         if value is not None and (value < 0 or value > 86400):
             warnings.append(f"{name} {value:g} s is implausible")

@@ -61,7 +61,7 @@ __all__ = [
     "field_spec",
 ]
 
-Technique = Literal["TEM", "STEM", "SEM", "EELS", "EDS", "CL", "FIB", "other"]
+Technique = Literal["TEM", "STEM", "SEM", "EELS", "EDS", "CL", "PL", "Raman", "FIB", "other"]
 Kind = Literal[
     "image",
     "image_stack",
@@ -89,7 +89,8 @@ KIND_CHOICES = (
     ("complex", "complex (FFT)"),
     ("other", "other"),
 )
-TECHNIQUE_CHOICES = tuple((t, "CL (cathodoluminescence)" if t == "CL" else t) for t in TECHNIQUES)
+_TECHNIQUE_NAMES = {"CL": "CL (cathodoluminescence)", "PL": "PL (photoluminescence)"}
+TECHNIQUE_CHOICES = tuple((t, _TECHNIQUE_NAMES.get(t, t)) for t in TECHNIQUES)
 MODE_CHOICES = tuple((m, m) for m in IMAGING_MODES)
 
 #: units a length is shown in, smallest first: the largest that keeps the number ≥ 1 is taken
@@ -227,17 +228,75 @@ class SignalMetadata:
     beam_current: float | None = field(
         default=None, metadata=_quantity("Beam current", "A", ("fA", "pA", "nA", "µA"))
     )
+    emission_current: float | None = field(
+        default=None,
+        metadata=_quantity(
+            "Emission current", "A", ("nA", "µA"), description="Current drawn from the gun's tip"
+        ),
+    )
+    spot_size: float | None = field(
+        default=None,
+        metadata=_quantity(
+            "Spot size",
+            "dimensionless",
+            ("dimensionless",),
+            description="The probe-size setting (spot number) of the condenser system",
+        ),
+    )
     magnification: float | None = field(
         default=None, metadata=_quantity("Magnification", "dimensionless", (TIMES_SIGN,))
     )
     camera_length: float | None = field(
         default=None, metadata=_quantity("Camera length", "m", ("mm",))
     )
+    defocus: float | None = field(
+        default=None,
+        metadata=_quantity(
+            "Defocus", "m", ("nm", "µm"), description="Objective-lens defocus (underfocus < 0)"
+        ),
+    )
     convergence_angle: float | None = field(
         default=None, metadata=_quantity("Convergence semi-angle", "degree", ("mrad",))
     )
     collection_angle: float | None = field(
         default=None, metadata=_quantity("Collection semi-angle", "degree", ("mrad",))
+    )
+    apertures: dict[str, float | str] = field(
+        default_factory=dict,
+        metadata=_about(
+            "Apertures",
+            FieldKind.MAPPING,
+            unit="m",
+            display_units=("µm",),
+            description="Diameter of each aperture by its name (C2, objective, SA…), "
+            "or 'retracted'",
+        ),
+    )
+    energy_filter_mode: str | None = field(
+        default=None,
+        metadata=_text(
+            "Energy filter mode",
+            facet=True,
+            description="What the energy filter was set to (spectroscopy, imaging, EFTEM…)",
+        ),
+    )
+    energy_loss: float | None = field(
+        default=None,
+        metadata=_quantity(
+            "Energy loss",
+            "eV",
+            ("eV",),
+            description="Energy loss the filter was set to (slit centre, total shift)",
+        ),
+    )
+    energy_slit_width: float | None = field(
+        default=None, metadata=_quantity("Energy slit width", "eV", ("eV",))
+    )
+    energy_dispersion: float | None = field(
+        default=None,
+        metadata=_quantity(
+            "Energy dispersion", "eV", ("meV", "eV"), description="Energy per spectrometer channel"
+        ),
     )
     working_distance: float | None = field(
         default=None, metadata=_quantity("Working distance", "m", ("mm",))

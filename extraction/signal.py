@@ -9,6 +9,8 @@ tree into ``metadata`` and DigitalMicrograph's squeeze.
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -187,9 +189,44 @@ def _axes_from_dict(
     return axes
 
 
+def slug(key: str) -> str:
+    """A tree key as HyperSpy names its attribute: accents dropped, characters other than
+    letters, digits, ``_``, ``-`` and spaces removed, spaces as underscores (``'Start time'``
+    → ``'Start_time'``, ``'Pixel Size (um)'`` → ``'Pixel_Size_um'``)."""
+    text = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+    return _NOT_IN_SLUG.sub("", text).strip().replace(" ", "_")
+
+
+_NOT_IN_SLUG = re.compile(r"[^\w\s-]")
+
+
+def get_mapped(tree: Any, path: str, default: Any = None) -> Any:
+    """Value at a ``mapping`` source path, whose parts may name a key as HyperSpy's tree
+    browser does (:func:`slug`): readers write ``CL.Acquisition.Start_time`` for the tag
+    ``Start time``. Exact keys win."""
+    value = get_path(tree, path, _MISSING)
+    if value is not _MISSING:
+        return value
+    node = tree
+    for part in path.split("."):
+        if not isinstance(node, Mapping):
+            return default
+        if part in node:
+            node = node[part]
+            continue
+        wanted = slug(part)
+        for key, child in node.items():
+            if isinstance(key, str) and slug(key) == wanted:
+                node = child
+                break
+        else:
+            return default
+    return node
+
+
 def _apply_mapping(metadata: dict[str, Any], original: Any, mapping: Mapping[str, Any]) -> None:
     for source, (target, function) in mapping.items():
-        value = get_path(original, source, _MISSING)
+        value = get_mapped(original, source, _MISSING)
         if value is _MISSING:
             continue
         try:

@@ -24,10 +24,8 @@ def parse_iso_date_time(date: Any, time: Any) -> dt.datetime | None:
         text = time.strip()
         try:
             clock = dt.time.fromisoformat(text)
-        except ValueError:
-            match = re.match(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
-            if match:
-                clock = dt.time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+        except ValueError:  # a vendor's clock the reader passed on as written ("4:09 p.m.")
+            clock = parse_clock(text) or clock
     return dt.datetime.combine(day, clock.replace(tzinfo=None))
 
 
@@ -94,15 +92,22 @@ def iso(value: dt.datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
+#: h:mm[:ss[.fff]] and an optional 12-hour suffix: ``PM``, ``pm``, ``p.m.``, ``P. M.``
+_CLOCK = re.compile(
+    r"\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"  # h:mm[:ss[.fff]]
+    r"\s*(?:([AaPp])\.?\s*[Mm]\b\.?)?"  # AM, pm, p.m., P. M.
+)
+
+
 def parse_clock(text: Any) -> dt.time | None:
-    """``'4:26:37 PM'``, ``'16:26:37'`` or ``'12:00'`` as a time."""
+    """``'4:26:37 PM'``, ``'4:26:37 p.m.'``, ``'16:26:37'`` or ``'12:00'`` as a time."""
     if not isinstance(text, str):
         return None
-    match = re.match(r"\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?", text)
+    match = _CLOCK.match(text)
     if not match:
         return None
     hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
-    ampm = (match.group(5) or "").upper()
+    ampm = f"{match.group(5).upper()}M" if match.group(5) else ""
     if ampm == "PM" and hour < 12:
         hour += 12
     elif ampm == "AM" and hour == 12:

@@ -278,3 +278,12 @@ def clean_str(value: Any) -> str | None:
         return None
     text = str(value).strip().strip("\u2028").strip()
     return text or None
+
+
+def first_str(*values: Any) -> str | None:
+    """First non-empty string among ``values`` (cleaned as :func:`clean_str` does)."""
+    for value in values:
+        text = clean_str(value)
+        if text:
+            return text
+    return None

@@ -14,21 +14,44 @@ from pathlib import Path
 from ..schema import SignalMetadata
 from ..signal import LightSignal
 
-__all__ = ["VENDORS", "Vendor", "find_vendor", "format_label"]
+__all__ = ["VENDORS", "Signals", "Vendor", "find_vendor", "format_label", "settle_file"]
+
+
+#: ``(signal, its record)`` of every signal of one file
+Signals = list[tuple[LightSignal, SignalMetadata]]
 
 
 @dataclass(frozen=True)
 class Vendor:
-    """How one format family is recognised, labelled and normalized."""
+    """How one format family is recognised, labelled and normalized; ``settle`` (optional)
+    completes the records of one file from each other once all are refined (a survey image
+    takes the time of the spectrum image it was acquired with)."""
 
     name: str
     matches: Callable[[LightSignal], bool]
     refine: Callable[[LightSignal, SignalMetadata], None]
     label: Callable[[Path, LightSignal], str]
+    settle: Callable[[Signals], None] | None = None
 
 
 def _registry() -> list[Vendor]:
-    from . import digitalmicrograph, emd, fei_tiff, hspy, msa, tia, tiff, velox
+    from . import (
+        bruker,
+        delmic,
+        digitalmicrograph,
+        direct_electron,
+        emd,
+        fei_tiff,
+        hamamatsu,
+        hspy,
+        jeol,
+        msa,
+        phenom,
+        tia,
+        tiff,
+        velox,
+        zeiss_tiff,
+    )
 
     return [
         digitalmicrograph.VENDOR,
@@ -36,9 +59,16 @@ def _registry() -> list[Vendor]:
         velox.VENDOR,
         emd.VENDOR,
         fei_tiff.VENDOR,
+        zeiss_tiff.VENDOR,
         tiff.VENDOR,
         msa.VENDOR,
         hspy.VENDOR,
+        bruker.VENDOR,
+        jeol.VENDOR,
+        direct_electron.VENDOR,
+        delmic.VENDOR,
+        hamamatsu.VENDOR,
+        phenom.VENDOR,
     ]
 
 
@@ -51,6 +81,16 @@ def find_vendor(signal: LightSignal) -> Vendor | None:
         if vendor.matches(signal):
             return vendor
     return None
+
+
+def settle_file(signals: Signals) -> None:
+    """Let each vendor module complete the records of one file from each other."""
+    for vendor in VENDORS:
+        if vendor.settle is None:
+            continue
+        own = [(signal, record) for signal, record in signals if vendor.matches(signal)]
+        if own:
+            vendor.settle(own)
 
 
 def format_label(path: Path, signal: LightSignal | None, reader: str | None) -> str:

@@ -19,6 +19,7 @@ from ..signal import LightSignal, get_path
 from ..units import Dimension, beam_energy_ev, clean_str, parse_magnification, to_float, to_si
 from . import Vendor
 from ._common import first_str, maker_from_names, subdict
+from .tecnai_block import apply_tecnai_block
 
 READER = "DigitalMicrograph"
 
@@ -45,14 +46,19 @@ def _utc_clue(tags: dict[str, Any]) -> dt.datetime | None:
     return None
 
 
+def _date_time_pairs(tags: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where a date and its clock may be: the DataBar, then every acquisition group that
+    stamps its start (``EELS``, ``EDS``, ``SI``, ``CL``… ``.Acquisition.Date`` + ``Start time``)."""
+    pairs = [("DataBar.Acquisition Date", "DataBar.Acquisition Time")]
+    for name, group in tags.items():
+        acquisition = group.get("Acquisition") if isinstance(group, dict) else None
+        if isinstance(acquisition, dict) and "Date" in acquisition:
+            pairs.append((f"{name}.Acquisition.Date", f"{name}.Acquisition.Start time"))
+    return pairs
+
+
 def _raw_date_time(tags: dict[str, Any]) -> tuple[str, str] | None:
-    pairs = (
-        ("DataBar.Acquisition Date", "DataBar.Acquisition Time"),
-        ("EELS.Acquisition.Date", "EELS.Acquisition.Start time"),
-        ("EDS.Acquisition.Date", "EDS.Acquisition.Start time"),
-        ("SI.Acquisition.Date", "SI.Acquisition.Start time"),
-    )
-    for date_path, time_path in pairs:
+    for date_path, time_path in _date_time_pairs(tags):
         date = clean_str(get_path(tags, date_path))
         if date:
             return date, clean_str(get_path(tags, time_path)) or "00:00:00"
@@ -152,6 +158,14 @@ def apply_tags(tags: dict[str, Any], signal: LightSignal, record: SignalMetadata
             stage.get("Stage Beta"),
             length_unit="µm",
         )
+    if record.emission_current is None:
+        # DM writes 0 when the microscope did not report it
+        emission = to_si(info.get("Emission Current (\u00b5A)"), "µA", Dimension.CURRENT)
+        record.emission_current = emission or None
+    tecnai = tags.get("Tecnai")
+    if isinstance(tecnai, dict):
+        apply_tecnai_block(tecnai, record)
+    record.vendor = record.vendor or maker_from_names(record.microscope)
     if signal.dtype.names:
         record.rgb = True
 
@@ -161,20 +175,26 @@ def _mm(value: Any) -> float | None:
     return to_si(value, "mm", Dimension.LENGTH)
 
 
+#: spectrometer groups whose ``Acquisition`` says how long the spectrum was integrated
+SPECTROMETERS = ("EELS", "CL")
+
+
 def _exposure(tags: dict[str, Any]) -> float | None:
-    for path in (
+    paths = [
         "Acquisition.Parameters.Detector.exposure (s)",
         "DataBar.Exposure Time (s)",
-        "EELS.Acquisition.Integration time (s)",
+        *(f"{group}.Acquisition.Integration time (s)" for group in SPECTROMETERS),
         "EDS.Live time",
-    ):
+    ]
+    for path in paths:
         value = to_float(get_path(tags, path))
         if value is not None:
             return value
-    exposure = to_float(get_path(tags, "EELS.Acquisition.Exposure (s)"))
-    frames = to_float(get_path(tags, "EELS.Acquisition.Number of frames"))
-    if exposure is not None:
-        return exposure * (frames or 1)
+    for group in SPECTROMETERS:
+        exposure = to_float(get_path(tags, f"{group}.Acquisition.Exposure (s)"))
+        frames = to_float(get_path(tags, f"{group}.Acquisition.Number of frames"))
+        if exposure is not None:
+            return exposure * (frames or 1)
     ns = get_path(tags, "Acquisition.Frame.Sequence.Exposure Time (ns)")
     return to_si(ns, "ns", Dimension.TIME) or None
 

@@ -36,6 +36,19 @@ def _detector_node(om: dict[str, Any], name: str | None) -> dict[str, Any]:
     return {}
 
 
+def _is_analytical(om: dict[str, Any], name: str | None) -> bool:
+    """An X-ray detector: its node, or the segments it combines (``SuperXG2`` is
+    ``SuperXG21``…``SuperXG24``), are ``AnalyticalDetector``s."""
+    if not name:
+        return False
+    types = {
+        clean_str(node.get("DetectorType"))
+        for node in subdict(om, "Detectors").values()
+        if isinstance(node, dict) and str(node.get("DetectorName") or "").startswith(name)
+    }
+    return types == {"AnalyticalDetector"}
+
+
 def refine(signal: LightSignal, record: SignalMetadata) -> None:
     """Fill the record from the Velox metadata tree of this signal (SI units: V, m, s, rad)."""
     om = signal.original_metadata
@@ -80,6 +93,8 @@ def refine(signal: LightSignal, record: SignalMetadata) -> None:
         get_path(om, "BinaryResult.Detector"), get_path(om, "DetectorMetadata.DetectorName")
     )
     record.detector = detector
+    if len(signal.sig_axes) == 2 and _is_analytical(om, detector):
+        record.technique = "EDS"  # an element map, drawn from the X-ray detectors' counts
     node = _detector_node(om, detector)
     live = to_float(node.get("LiveTime"))
     if live is not None and signal.signal_type.startswith("EDS"):

@@ -33,3 +33,16 @@ def extracted(previews_dir: Path) -> dict[str, Any]:
             sample_dir() / entry["path"], previews_dir=previews_dir, full=True
         )
     return results
+
+
+@pytest.fixture(scope="session")
+def extracted_extra(previews_dir: Path) -> dict[str, Any]:
+    """Extraction result (previews, full trees) of every ``microscopy-extra`` manifest file,
+    by manifest path."""
+    from extraction import extract
+    from tests.extraction.extra_samples import extra_dir, extra_entries
+
+    return {
+        e["path"]: extract(extra_dir() / e["path"], previews_dir=previews_dir, full=True)
+        for e in extra_entries()
+    }

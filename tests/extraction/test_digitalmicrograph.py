@@ -94,3 +94,68 @@ def test_voltage_in_volts_and_camera_length_in_mm() -> None:
     assert record.magnification == 1.2e6
     assert record.stage_x == pytest.approx(12.5e-6) and record.stage_alpha == -3.0
     assert record.stage_y is None and record.technique == "STEM"
+
+
+CL = "digitalmicrograph/1D/test-MonarcCL_spectrum-ccd.dm4"
+TITAN = "nist-nexuslims/643_Titan_EELS_proc_intgrate_and_bg_dataZeroed.dm3"
+
+
+def test_cathodoluminescence_start_time_exposure_and_microscope(
+    extracted_extra: dict[str, Any],
+) -> None:
+    """The CL group's keys have spaces (``Start time``) where HyperSpy's mapping writes
+    underscores: the clock, the integration time and the Zeiss SEM are still read."""
+    check_record(
+        extracted_extra[CL],
+        {
+            "acquired_at": "2022-01-17T16:09:21",  # CL.Acquisition.Date + Start time
+            "technique": "CL",
+            "kind": "spectrum",
+            "microscope": "Ultra55",
+            "vendor": "Zeiss",
+            "beam_energy": 3e3,
+            "magnification": 15000.0,
+            "exposure_time": 300.0,  # CL.Acquisition.Integration time (s)
+            "detector": "PVCAM1",
+        },
+    )
+
+
+def test_titan_file_from_nist(extracted_extra: dict[str, Any]) -> None:
+    check_record(
+        extracted_extra[TITAN],
+        {
+            "microscope": "Titan80-300_D3094",
+            "vendor": "FEI",
+            "technique": "EELS",  # an EELS elemental map
+            "kind": "image",
+            "camera_length": 0.048,
+            "operator": "AndrewHerzing",
+            "specimen": "Au_Fibers_A2",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "wall_clock"),
+    [("4:09:21 p.m.", "16:09:21"), ("12:05:00 a.m.", "00:05:00"), ("11:28:55 A.M.", "11:28:55")],
+)
+def test_twelve_hour_clocks_with_dotted_suffixes(written: str, wall_clock: str) -> None:
+    record = SignalMetadata()
+    tags = {"EELS": {"Acquisition": {"Date": "17/01/2022", "Start time": written}}}
+    apply_tags(tags, _signal(), record)
+    assert record.acquired_at == dt.datetime.fromisoformat(f"2022-01-17T{wall_clock}")
+
+
+def test_twelve_hour_clock_gives_the_offset_from_the_utc_tag() -> None:
+    """4:26:37 p.m. local and 15:26:37Z (FILETIME) are one hour apart: UTC+01:00."""
+    record = SignalMetadata()
+    tags = {
+        "DataBar": {
+            "Acquisition Date": "8/8/2016",
+            "Acquisition Time": "4:26:37 p.m.",
+            "Acquisition Time (OS)": 1.3115143597000824e17,
+        }
+    }
+    apply_tags(tags, _signal(), record)
+    assert record.to_dict()["acquired_at"] == "2016-08-08T16:26:37+01:00"

@@ -9,6 +9,7 @@ import pytest
 
 from extraction.schema import FILE_FIELDS, SIGNAL_FIELDS
 from tests.extraction.extraction_samples import manifest_files
+from tests.extraction.manifest_check import check_against_hyperspy
 
 # Where the record knows more than HyperSpy (documented in METADATA-MAP.md), the manifest's
 # ``null`` is not an error: (file, field) -> why.
@@ -26,8 +27,11 @@ RICHER = {
     ("digitalmicrograph/2D/test_diffraction_pattern.dm3", "exposure"): "DataBar.Exposure Time (s)",
     ("emd/fei_example_tem_stack.emd", "exposure"): "Velox Detectors.*.ExposureTime",
 }
-# Velox stores a camera length even for TEM images, where it means nothing.
-DROPPED = {("emd/fei_example_tem_stack.emd", "camera_length")}
+DIFFERENT = {
+    ("emd/fei_example_tem_stack.emd", "camera_length"): (
+        "Velox stores a camera length even for TEM images, where it means nothing"
+    ),
+}
 
 ENTRIES = manifest_files()
 IDS = [entry["path"] for entry in ENTRIES]
@@ -37,23 +41,6 @@ def _signals(extracted: dict[str, Any], entry: dict[str, Any]) -> list[Any]:
     result = extracted[entry["path"]]
     assert result.status == "ok", result.error
     return result.signals
-
-
-def _scaled(value: float | None, factor: float) -> float | None:
-    return value * factor if value is not None else None
-
-
-def _check_optional(path: str, field: str, expected: Any, actual: Any) -> None:
-    if expected is None:
-        if (path, field) not in RICHER:
-            assert actual is None, f"{field}: HyperSpy has none, extraction says {actual!r}"
-        return
-    if (path, field) in DROPPED:
-        return
-    if isinstance(expected, float):
-        assert actual == pytest.approx(expected, rel=1e-6), field
-    else:
-        assert actual == expected, field
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
@@ -76,37 +63,7 @@ def test_signals_match_hyperspy(extracted: dict[str, Any], entry: dict[str, Any]
 def test_normalized_values_match_hyperspy(extracted: dict[str, Any], entry: dict[str, Any]) -> None:
     path = entry["path"]
     for record, expected in zip(_signals(extracted, entry), entry["signals"], strict=True):
-        md = record.metadata.to_dict()
-        # the manifest has HyperSpy's units (keV, mm); the record stores eV and m
-        _check_optional(
-            path, "beam_energy_keV", expected["beam_energy_keV"], _scaled(md["beam_energy"], 1e-3)
-        )
-        _check_optional(path, "magnification", expected["magnification"], md["magnification"])
-        _check_optional(
-            path, "camera_length", expected["camera_length"], _scaled(md["camera_length"], 1e3)
-        )
-        microscope = expected["microscope"]
-        # the FEI SEM model name carries a stray quote in the file; the record drops it
-        _check_optional(
-            path,
-            "microscope",
-            microscope.replace('"', "") if microscope else None,
-            md["microscope"],
-        )
-        if expected["acquisition_date"] is None:
-            _check_optional(path, "date", None, md["acquired_at"])
-        else:
-            local = f"{expected['acquisition_date']}T{expected['acquisition_time']}"
-            assert md["acquired_at"][:19] == local
-        if expected["exposure_s"] is None:
-            if (path, "exposure") not in RICHER and md["technique"] not in ("EDS", "EELS"):
-                assert md["exposure_time"] is None
-        else:
-            want = float(expected["exposure_s"])
-            assert want in (
-                pytest.approx(md["exposure_time"]) if md["exposure_time"] is not None else None,
-                pytest.approx(md["dwell_time"]) if md["dwell_time"] is not None else None,
-            ), (md["exposure_time"], md["dwell_time"])
+        check_against_hyperspy(path, record.metadata.to_dict(), expected, RICHER, DIFFERENT)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)

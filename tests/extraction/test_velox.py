@@ -73,13 +73,24 @@ def test_tem_stack_nominal_magnification_and_tilts_in_degrees(extracted: dict[st
     assert result.signals[0].metadata.stage_alpha == pytest.approx(-12.586370150445031)
 
 
-def test_summary_prefers_maps_over_single_spectra(extracted: dict[str, Any]) -> None:
+def test_summary_shows_the_haadf_image_first(extracted: dict[str, Any]) -> None:
+    """Of ten signals (four single spectra, four element maps, HAADF, the spectrum image),
+    the HAADF image is the file's face: a picture of the specimen as large as the maps."""
     summary = extracted[SI].summary
     assert summary is not None
-    assert summary.primary_signal == 9 and summary.kind == "spectrum_image"
+    assert summary.primary_signal == 8 and summary.title == "HAADF"
+    assert summary.kind == "image" and summary.technique == "STEM"
     assert summary.techniques == ["EDS", "STEM"]
     assert summary.signal_count == 10
     assert summary.format == "emd/velox" and summary.file_name == "Test SI 16x16 215 kx.emd"
-    assert summary.navigation_shape == [16, 16] and summary.signal_shape == [4096]
+    assert summary.navigation_shape == [] and summary.signal_shape == [16, 16]
+
+
+def test_element_maps_are_eds(extracted: dict[str, Any]) -> None:
+    maps = extracted[SI].signals[4:8]
+    assert [m.title for m in maps] == ["C", "Ca", "O", "Cu"]
+    assert {(m.kind, m.metadata.technique, m.metadata.detector) for m in maps} == {
+        ("image", "EDS", "SuperXG2")
+    }
     data = extracted[SI].to_dict()["summary"]
     assert data["signal_count"] == 10 and "signals_count" not in data

@@ -1,0 +1,71 @@
+"""JEOL Analysis Station (``extraction/readers/jeol.py``): microscope, vendor, live, real and
+dwell times, probe current and detector from the JEOL trees; element maps are EDS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from extraction.core import normalize_signal
+from extraction.signal import Axis, LightSignal
+from tests.extraction.golden import check_record
+
+EDS = "jeol/met03.EDS"
+PTS = "jeol/Sample/00_View000/View000_0000006.pts"
+
+
+def test_spectrum(extracted_extra: dict[str, Any]) -> None:
+    check_record(
+        extracted_extra[EDS],
+        {
+            "format": "jeol/eds",
+            "microscope": "JEM-2100F(UHR)",  # Footer.Parameters.SEM
+            "vendor": "JEOL",
+            "technique": "EDS",
+            "live_time": 30.0,
+            "real_time": 34.97,
+            "detector": "EX24075JGT",
+            "beam_current": 2.562000036239624e-09,  # AccNA, nA
+            "working_distance": 0.0055,
+        },
+    )
+
+
+def test_event_stream_spectrum_image(extracted_extra: dict[str, Any]) -> None:
+    check_record(
+        extracted_extra[PTS],
+        {
+            "format": "jeol/pts",
+            "microscope": "JEM-2100F(UHR)",  # PARAMPAGE0_SEM.SEM
+            "vendor": "JEOL",
+            "technique": "EDS",
+            "imaging_mode": "scanning",
+            "kind": "spectrum_image",
+            "live_time": 325.46,
+            "real_time": 366.90000000000003,
+            "dwell_time": 1e-4,  # DwellTime(msec) 0.1
+            "magnification": 40000.0,
+            "detector": "EX24075JGT",
+        },
+    )
+
+
+def _image(name: str) -> LightSignal:
+    """A JEOL ``.img``/``.map`` picture as RosettaSciIO gives it (TEM node, Instrument tree)."""
+    axes = [Axis(n, 8, 0.1, 0.0, "µm", False) for n in ("y", "x")]
+    metadata = {
+        "General": {"title": "Fe", "original_filename": name},
+        "Signal": {},
+        "Acquisition_instrument": {"TEM": {"beam_energy": 200.0, "magnification": 5000}},
+    }
+    tree = {"Instrument": {"Name": "JEM-ARM200F", "Mag": 5000, "AccV": 200.0}}
+    return LightSignal(0, np.zeros((8, 8), np.uint16), axes, metadata, tree, "JEOL")
+
+
+def test_images_and_element_maps() -> None:
+    image = normalize_signal(_image("View000_0000001.img"))
+    assert (image.microscope, image.vendor, image.technique) == ("JEM-ARM200F", "JEOL", "TEM")
+    element_map = normalize_signal(_image("View000_0000004.map"))
+    assert (element_map.technique, element_map.kind) == ("EDS", "image")
+    assert element_map.imaging_mode == "scanning"
