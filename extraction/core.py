@@ -6,12 +6,10 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, BinaryIO
-
-import numpy as np
 
 from . import normalize
 from ._workers import executor
@@ -97,36 +95,49 @@ def file_facts(path: Path) -> dict[str, Any]:
 IMAGING_TECHNIQUES = ("TEM", "STEM", "SEM", "FIB")
 
 
-def _picture_pixels(record: SignalRecord) -> int:
-    """How many pixels the signal's picture has: an image's or a stack frame's, a map's
-    scan positions, a spectrum's channels."""
-    if record.kind in ("spectrum_image", "line_scan", "4d_stem") or not record.signal_shape:
-        shape = record.navigation_shape
-    else:
-        shape = record.signal_shape
-    return int(np.prod([max(int(n), 1) for n in shape])) if shape else 1
+def _product(shape: Sequence[Any]) -> int:
+    count = 1
+    for n in shape:
+        count *= max(int(n), 1)
+    return count
+
+
+def signal_rank(signal: Mapping[str, Any]) -> tuple[int, int, bool, int, int]:
+    """How informative a signal is, as a sortable tuple (larger first), from its stored form
+    (``SignalRecord.to_dict()``: ``kind``, ``navigation_shape``, ``signal_shape``,
+    ``metadata.technique``, ``index``): the kind's priority (images, maps, 4D-STEM and
+    diffraction; then line scans and complex data; then single spectra), then the size of its
+    picture (an image's pixels, a map's scan positions), then a picture of the specimen (a
+    HAADF or SE image) before a map drawn from spectra, then the most data, then the first."""
+    kind = signal.get("kind")
+    navigation = list(signal.get("navigation_shape") or [])
+    shape = list(signal.get("signal_shape") or [])
+    mapped = kind in ("spectrum_image", "line_scan", "4d_stem") or not shape
+    technique = (signal.get("metadata") or {}).get("technique")
+    return (
+        PRIMARY_PRIORITY.get(str(kind), 0),
+        _product(navigation if mapped else shape),
+        kind == "image" and technique in IMAGING_TECHNIQUES,
+        _product(navigation + shape),
+        -int(signal.get("index") or 0),
+    )
 
 
 def choose_primary(records: list[SignalRecord]) -> SignalRecord | None:
-    """The most informative signal, whose preview a file shows first: the highest kind
-    priority (images, maps, 4D-STEM and diffraction, then line scans and complex data, then
-    single spectra), then the largest picture, then a picture of the specimen (a HAADF or SE
-    image) before a map drawn from spectra, then the most data, then the first in the file."""
+    """The most informative signal (:func:`signal_rank`), whose preview a file shows first."""
 
-    def score(record: SignalRecord) -> tuple[int, int, bool, int, int]:
-        elements = 1
-        for n in [*record.navigation_shape, *record.signal_shape]:
-            elements *= max(int(n), 1)
-        direct = record.kind == "image" and record.metadata.technique in IMAGING_TECHNIQUES
-        return (
-            PRIMARY_PRIORITY.get(record.kind, 0),
-            _picture_pixels(record),
-            direct,
-            elements,
-            -record.index,
+    def rank(record: SignalRecord) -> tuple[int, int, bool, int, int]:
+        return signal_rank(
+            {
+                "kind": record.kind,
+                "navigation_shape": record.navigation_shape,
+                "signal_shape": record.signal_shape,
+                "metadata": {"technique": record.metadata.technique},
+                "index": record.index,
+            }
         )
 
-    return max(records, key=score) if records else None
+    return max(records, key=rank) if records else None
 
 
 def normalize_signal(signal: LightSignal) -> SignalMetadata:

@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from extraction import FILE_FIELDS, FieldKind, FieldSpec, field_spec, format_quantity, units
 from extraction import format_value as schema_format_value
-from extraction.core import PRIMARY_PRIORITY
+from extraction.core import signal_rank
 from extraction.display import format_number as number_text
 from extraction.units import Dimension
 from lims.files.models import ExtractionRun, InstrumentFile, RunStatus
@@ -33,18 +33,11 @@ def kind_label(kind: Any) -> str:
     return field_spec("kind").choice_label(str(kind)).replace("_", " ")
 
 
-def _elements(signal: Mapping[str, Any]) -> int:
-    count = 1
-    for n in [*(signal.get("navigation_shape") or []), *(signal.get("signal_shape") or [])]:
-        count *= max(int(n), 1)
-    return count
-
-
 def signal_strip(signals: Sequence[Mapping[str, Any]], previews: Sequence[Any]) -> list[Any]:
     """The signals of a file for the strip above its preview, the most informative first (the
-    order extraction chooses the primary signal by: images and maps before line scans before
-    single spectra, then the larger), each ``{index, title, kind, preview}`` with a name a
-    person reads ("HAADF · image"; an untitled signal is "Signal 3")."""
+    order extraction chooses the primary signal by, :func:`extraction.core.signal_rank`), each
+    ``{index, title, kind, preview}`` with a name a person reads ("HAADF · image"; an untitled
+    signal is "Signal 3")."""
     by_index = {p.signal_index: p for p in previews}
     rows = []
     for position, signal in enumerate(signals):
@@ -58,7 +51,7 @@ def signal_strip(signals: Sequence[Mapping[str, Any]], previews: Sequence[Any]) 
                 "title": title,
                 "kind": kind_label(signal.get("kind")),
                 "preview": by_index.get(index),
-                "rank": (PRIMARY_PRIORITY.get(signal.get("kind"), 0), _elements(signal), -index),
+                "rank": signal_rank({**signal, "index": index}),
             }
         )
     return sorted(rows, key=lambda row: row["rank"], reverse=True)

@@ -93,11 +93,12 @@ def test_a_multi_signal_file_opens_on_its_primary_signal_with_named_signals(
 
     soup = page(client.get(file.get_absolute_url()))
     assert one(soup, "#summary-title").text == "Metadata of HAADF (2 of 4)"
-    # Images and maps first (the larger first), single spectra last; every one named.
+    # Images and maps first, the larger picture first (512² HAADF before 16² pictures), a
+    # picture of the specimen before a map of the same size, single spectra last; all named.
     assert texts(soup, ".signal-tabs a") == [
-        "EDS spectrum image",
         "HAADF image",
         "Signal 3 image",
+        "EDS spectrum image",
         "EDS spectrum",
     ]
     assert one(soup, '.signal-tabs a[aria-current="true"]')["href"] == "?signal=1"
