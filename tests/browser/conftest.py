@@ -79,3 +79,23 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r".*/$"))
+
+
+#: axe-core's rules are run on every page; these impacts fail a test.
+AXE_FAILING_IMPACTS = {"serious", "critical"}
+
+
+def audit(page) -> None:
+    """Run axe-core (the copy packaged in ``axe-playwright-python``, injected from disk: no
+    network) on the page as it is, and fail on any serious or critical violation, saying
+    which rule and where."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in results.response["violations"]
+        if v.get("impact") in AXE_FAILING_IMPACTS
+    ]
+    assert not found, f"Accessibility violations on {page.url}:\n" + "\n".join(found)
