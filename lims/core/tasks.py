@@ -8,7 +8,7 @@ through the task object (not ``send_task``) keeps ``CELERY_TASK_ALWAYS_EAGER`` w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from celery import current_app
@@ -37,3 +37,16 @@ def send(
 ) -> None:
     """Queue the task registered as ``name`` (routing comes from ``CELERY_TASK_ROUTES``)."""
     current_app.tasks[name].apply_async(args=list(args), task_id=task_id, countdown=countdown)
+
+
+def send_many(name: str, calls: Iterable[tuple[Sequence[Any], str | None]]) -> int:
+    """Queue the task ``name`` once per ``(args, task_id)`` over one broker connection (what
+    a bulk import sends after each batch); returns how many were sent. A broker error is
+    raised after the ones already sent."""
+    task = current_app.tasks[name]
+    sent = 0
+    with current_app.producer_or_acquire() as producer:
+        for args, task_id in calls:
+            task.apply_async(args=list(args), task_id=task_id, producer=producer)
+            sent += 1
+    return sent

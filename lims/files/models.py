@@ -320,3 +320,34 @@ class UploadSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.received}/{self.size})"
+
+
+class FolderImport(models.Model):
+    """A folder tree imported by ``manage.py import_folder``: where it stands, so that an
+    interrupted import resumes after the last batch that committed."""
+
+    root = models.CharField(max_length=1000, help_text="The folder, as an absolute path.")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="folder_imports"
+    )
+    dataset_title = models.CharField(max_length=255, blank=True)
+    per_folder = models.BooleanField(default=False)
+    in_place = models.BooleanField(default=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: the walk's key of the last group that committed (JSON list; empty: nothing yet)
+    position = models.JSONField(default=list, blank=True)
+    imported = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    bytes = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.root} → {self.project_id} ({self.imported} imported)"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION, companion_patterns
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
 from lims.core.permissions import Action, acting_user, require
-from lims.core.tasks import send
+from lims.core.tasks import send, send_many
 from lims.datasets.models import Dataset
 from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile, RunStatus
 
@@ -82,6 +83,51 @@ def extraction_queue(*, file: InstrumentFile, user: AnyUser | None = None) -> Ex
         file.status, file.status_message = ExtractionStatus.PENDING, ""
         transaction.on_commit(partial(_dispatch, run.pk, run.task_id, _companion_wait(file)))
     return run
+
+
+def extraction_queue_new(
+    *, files: Sequence[InstrumentFile], user: AnyUser | None = None
+) -> list[ExtractionRun]:
+    """Queue the first extraction of many new files at once (a bulk import's batch): one
+    INSERT for their runs, their tasks sent over one broker connection after the commit.
+
+    For files that have no run yet and whose companions are all there (so no run to
+    supersede and nothing to wait for); otherwise use :func:`extraction_queue`. Call inside
+    the transaction that created the files.
+    """
+    requested_by = acting_user(user)
+    runs = ExtractionRun.objects.bulk_create(
+        ExtractionRun(
+            file=file,
+            task_id=str(uuid.uuid4()),
+            extractor_name=EXTRACTOR_NAME,
+            extractor_version=EXTRACTOR_VERSION,
+            requested_by=requested_by,
+        )
+        for file in files
+    )
+    transaction.on_commit(partial(_dispatch_many, [(run.pk, run.task_id) for run in runs]))
+    return runs
+
+
+def _dispatch_many(runs: list[tuple[int, str]]) -> None:
+    """Send many runs' tasks; those a broker failure left unsent are noted, not raised."""
+    sent = 0
+    try:
+        for sent_now in _send_in_chunks(runs):
+            sent += sent_now
+    except Exception:  # the broker: the rest stay queued and recovery sends them again
+        log.warning("%s runs could not be sent to a worker", len(runs) - sent, exc_info=True)
+        unsent = [run_id for run_id, _ in runs[sent:]]
+        ExtractionRun.objects.filter(pk__in=unsent, status=RunStatus.QUEUED).update(
+            message=NOT_SENT
+        )
+
+
+def _send_in_chunks(runs: list[tuple[int, str]], size: int = 1000) -> Iterator[int]:
+    for start in range(0, len(runs), size):
+        chunk = runs[start : start + size]
+        yield send_many(EXTRACT_FILE, (([run_id], task_id) for run_id, task_id in chunk))
 
 
 def _companion_wait(file: InstrumentFile) -> float:

@@ -1,7 +1,11 @@
 """``manage.py import_folder PATH --project SLUG --dataset TITLE``: take a folder tree in.
 
+The tree is walked folder by folder and taken in by batches (:mod:`lims.files.ingest.bulk`);
+an interrupted import (Ctrl-C, a crash, a reboot) resumes after its last committed batch when
+run again with the same folder, project and dataset. ``--watch`` keeps importing new files.
+
 Exit codes: 0 everything imported (or already there), 1 some files failed, 2 bad arguments
-(no such folder, project or user).
+(no such folder, project or user), 130 interrupted (run it again to resume).
 """
 
 from __future__ import annotations
@@ -18,6 +22,16 @@ from lims.accounts.models import User
 from lims.core.permissions import Action, can
 from lims.datasets.models import Dataset
 from lims.datasets.services import dataset_create
+from lims.files.ingest.bulk import (
+    BATCH_SIZE,
+    batched,
+    count_files,
+    folder_import_batch,
+    folder_import_finish,
+    folder_import_start,
+    key_from_json,
+    walk_groups,
+)
 from lims.files.ingest.folders import (
     DEFAULT_EXCLUDES,
     FolderWatcher,
@@ -27,12 +41,12 @@ from lims.files.ingest.folders import (
     group_import,
     group_paths,
     iter_scans,
-    list_files,
 )
 from lims.projects.models import Project
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class Command(BaseCommand):
@@ -89,6 +103,18 @@ class Command(BaseCommand):
             help="Skip files whose name matches (repeatable); hidden and partial files always.",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--restart",
+            action="store_true",
+            help="Start from the beginning even if an earlier import of this folder was "
+            "interrupted (files already taken in are still recognized as duplicates).",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help=f"Logical files per database transaction ({BATCH_SIZE}).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         root: Path = options["path"].expanduser().resolve()
@@ -105,10 +131,7 @@ class Command(BaseCommand):
         self.excludes = (*DEFAULT_EXCLUDES, *options["exclude"])
         self.root = root
 
-        if options["watch"]:
-            summary = self._watch()
-        else:
-            summary = self._import(list_files(root, self.excludes))
+        summary = self._watch() if options["watch"] else self._import_tree()
         self._report(summary)
         if summary.failed:
             raise CommandError(f"{summary.failed} file(s) failed.", returncode=EXIT_FAILED)
@@ -137,7 +160,82 @@ class Command(BaseCommand):
             self.stdout.write(f"Created dataset '{title}'.")
         return dataset
 
+    def _dataset_of(self, path: Path) -> Dataset:
+        """The dataset a path goes to: the one titled --dataset, or with --per-folder the
+        one of its top-level subfolder (created on first use)."""
+        title = self.options["dataset"]
+        if self.options["per_folder"]:
+            parts = path.relative_to(self.root).parts
+            sub = parts[0] if len(parts) > 1 else ""
+            title = f"{title} / {sub}" if title and sub else (sub or title or self.root.name)
+        if title not in self._datasets:
+            self._datasets[title] = self._dataset(title)
+        return self._datasets[title]
+
+    def _import_tree(self) -> ImportSummary:
+        """The whole tree, by batches, from where an interrupted import stopped."""
+        self._datasets: dict[str, Dataset] = {}
+        job, resumed = folder_import_start(
+            root=self.root,
+            project=self.project,
+            dataset_title=self.options["dataset"],
+            per_folder=self.options["per_folder"],
+            in_place=self.options["in_place"],
+            user=self.user,
+            restart=self.options["restart"],
+        )
+        after = key_from_json(job.position) if resumed else ()
+        if resumed:
+            self.stdout.write(
+                f"Resuming the import started {job.started_at:%Y-%m-%d %H:%M}: "
+                f"{job.imported + job.duplicates + job.failed} file(s) already done."
+            )
+        total = count_files(self.root, self.excludes, after=after)
+        summary = ImportSummary()
+        interrupted = {"now": False}
+
+        def interrupt(*_: Any) -> None:
+            interrupted["now"] = True
+
+        previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+        progress = tqdm(
+            total=total,
+            unit="file",
+            disable=True if self.options["no_progress"] else None,
+            file=sys.stderr,
+        )
+        try:
+            with progress:
+                groups = walk_groups(self.root, self.excludes, after=after)
+                for batch in batched(groups, max(1, self.options["batch_size"])):
+                    result = folder_import_batch(
+                        job=job,
+                        groups=batch,
+                        user=self.user,
+                        root=self.root,
+                        dataset_of=self._dataset_of,
+                    )
+                    for error in result.errors:
+                        progress.write(f"failed: {error}", file=sys.stderr)
+                    summary.add(result)
+                    progress.set_postfix_str(batch[-1].paths[0].name[-30:], refresh=False)
+                    progress.update(sum(len(group.paths) for group in batch))
+                    if interrupted["now"]:  # between batches: everything so far committed
+                        break
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if interrupted["now"]:
+            self._report(summary)
+            raise CommandError(
+                "Interrupted: run the same command again to resume.",
+                returncode=EXIT_INTERRUPTED,
+            )
+        folder_import_finish(job=job)
+        return summary
+
     def _import(self, paths: list[Path]) -> ImportSummary:
+        """A few files found by --watch, one logical file at a time."""
         summary = ImportSummary()
         if not paths:
             return summary
@@ -148,30 +246,20 @@ class Command(BaseCommand):
             dataset_for_title=self._dataset,
             title=self.options["dataset"],
         )
-        total = sum(len(group) for group in plan.values())
-        progress = tqdm(
-            total=total,
-            unit="file",
-            disable=True if self.options["no_progress"] else None,
-            file=sys.stderr,
-        )
-        with progress:
-            for dataset, dataset_paths in plan.items():
-                for group in group_paths(dataset_paths):
-                    progress.set_postfix_str(group[0].name[-40:], refresh=False)
-                    result = group_import(
-                        dataset=dataset,
-                        paths=group,
-                        user=self.user,
-                        in_place=self.options["in_place"],
-                        folder=folder_in_dataset(
-                            self.root, group[0], per_folder=self.options["per_folder"]
-                        ),
-                    )
-                    for error in result.errors:
-                        progress.write(f"failed: {error}", file=sys.stderr)
-                    summary.add(result)
-                    progress.update(len(group))
+        for dataset, dataset_paths in plan.items():
+            for group in group_paths(dataset_paths):
+                result = group_import(
+                    dataset=dataset,
+                    paths=group,
+                    user=self.user,
+                    in_place=self.options["in_place"],
+                    folder=folder_in_dataset(
+                        self.root, group[0], per_folder=self.options["per_folder"]
+                    ),
+                )
+                for error in result.errors:
+                    self.stderr.write(f"failed: {error}")
+                summary.add(result)
         return summary
 
     def _watch(self) -> ImportSummary:
