@@ -16,6 +16,7 @@ from lims.datasets.models import Dataset, Tag
 from lims.files.models import (
     CompanionFile,
     ExtractionRun,
+    FolderImport,
     InstrumentFile,
     RunStatus,
     SignalPreview,
@@ -176,6 +177,18 @@ class UploadSessionFactory(factory.django.DjangoModelFactory):
     filename = factory.Sequence(lambda n: f"big_{n}.dm4")
     size = 3 * 1024**3
     received = 1024**3
+
+
+class FolderImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FolderImport
+
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.LazyAttribute(lambda i: i.project.created_by)
+    root = factory.Sequence(lambda n: f"/mnt/instruments/titan-{n}")
+    dataset_title = "Titan imports"
+    position = [[1, "2026-11"], [0, "a.dm4"]]
+    imported = 12
 
 
 class ResearchGroupFactory(factory.django.DjangoModelFactory):

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from lims.files.models import (
     CompanionFile,
     ExtractionRun,
+    FolderImport,
     InstrumentFile,
     SignalPreview,
     UploadSession,
@@ -118,3 +119,22 @@ class UploadSessionAdmin(admin.ModelAdmin):
     readonly_fields = ["uid", "received", "created_at", "updated_at"]
     autocomplete_fields = ["dataset", "created_by", "file"]
     list_select_related = ["dataset", "created_by"]
+
+
+@admin.register(FolderImport)
+class FolderImportAdmin(admin.ModelAdmin):
+    list_display = [
+        "root",
+        "project",
+        "dataset_title",
+        "imported",
+        "duplicates",
+        "failed",
+        "started_at",
+        "finished_at",
+    ]
+    list_filter = ["in_place", "per_folder", "started_at", "finished_at"]
+    search_fields = ["root", "dataset_title", "project__slug"]
+    readonly_fields = ["position", "started_at", "updated_at"]
+    autocomplete_fields = ["project", "user"]
+    list_select_related = ["project"]

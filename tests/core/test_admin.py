@@ -15,6 +15,7 @@ from tests.factories import (
     ExtractionRunFactory,
     FixityCursorFactory,
     FixityProblemFactory,
+    FolderImportFactory,
     GroupMembershipFactory,
     InstrumentFactory,
     MembershipFactory,
@@ -50,6 +51,7 @@ def test_changelists_render_with_search_and_filters(client, model):
     audit_record(action=AuditAction.SIGN_IN, actor=UserFactory())
     FixityProblemFactory()
     FixityCursorFactory()
+    FolderImportFactory()
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     assert client.get(url).status_code == 200
