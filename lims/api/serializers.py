@@ -14,6 +14,7 @@ from lims.accounts.models import ApiToken, User
 from lims.comments.models import Comment
 from lims.core.permissions import Role, Visibility
 from lims.datasets.models import Dataset
+from lims.fair.describe import citation, dataset_facts, export_url
 from lims.files.models import (
     CompanionFile,
     ExtractionRun,
@@ -143,10 +144,42 @@ class DatasetSerializer(serializers.ModelSerializer):
             "effective_visibility",
             "tags",
             "license",
+            "doi",
             "created_by",
             "created_at",
             "modified_at",
         ]
+
+
+class ExportFactsSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="Where the RO-Crate zip is downloaded.")
+    files = serializers.IntegerField(help_text="How many files it holds (companions aside).")
+    bytes = serializers.IntegerField(help_text="Their size in bytes (the zip is a little more).")
+
+
+class DatasetDetailSerializer(DatasetSerializer):
+    """A dataset with its citation and what its export holds."""
+
+    citation = serializers.SerializerMethodField(help_text="How to cite it.")
+    export = serializers.SerializerMethodField()
+
+    class Meta(DatasetSerializer.Meta):
+        fields = [*DatasetSerializer.Meta.fields, "citation", "export"]
+
+    def get_citation(self, obj: Dataset) -> str:
+        return citation(obj, self._absolute)
+
+    @extend_schema_field(ExportFactsSerializer)
+    def get_export(self, obj: Dataset) -> dict[str, Any]:
+        facts = dataset_facts(obj)
+        return {
+            "url": export_url(obj, self._absolute),
+            "files": facts.n_files,
+            "bytes": facts.n_bytes,
+        }
+
+    def _absolute(self, path: str) -> str:
+        return _absolute(self.context, path)
 
 
 class DatasetWriteSerializer(serializers.Serializer):
@@ -161,7 +194,16 @@ class DatasetWriteSerializer(serializers.Serializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, default=list
     )
-    license = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    license = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="An SPDX identifier, e.g. CC-BY-4.0.",
+    )
+    doi = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="e.g. 10.5281/zenodo.1234"
+    )
 
 
 class CompanionSerializer(serializers.ModelSerializer):

@@ -37,6 +37,8 @@ elif not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env_str("LIMS_SITE_NAME", "Microscopy LIMS")
+# Who publishes the facility's datasets (citations, JSON-LD, DataCite, OAI-PMH).
+LIMS_PUBLISHER = env_str("LIMS_PUBLISHER", SITE_NAME)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -30,6 +30,12 @@ class DatasetForm(forms.Form):
     license = forms.CharField(
         max_length=100, required=False, help_text="An SPDX identifier such as CC-BY-4.0."
     )
+    doi = forms.CharField(
+        label="DOI",
+        max_length=200,
+        required=False,
+        help_text="Its DataCite DOI once it has one, e.g. 10.5281/zenodo.1234.",
+    )
 
     def clean_tags(self) -> list[str]:
         return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]

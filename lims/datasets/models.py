@@ -6,6 +6,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 
@@ -81,6 +82,15 @@ class Dataset(Trashable):
     tags = models.ManyToManyField(Tag, blank=True, related_name="datasets")
     license = models.CharField(
         max_length=100, blank=True, help_text="An SPDX identifier such as CC-BY-4.0."
+    )
+    doi = models.CharField(
+        "DOI",
+        max_length=200,
+        blank=True,
+        validators=[
+            RegexValidator(r"^10\.\d{4,9}/\S+$", "A DOI looks like 10.1234/abcd (no https://).")
+        ],
+        help_text="Its DataCite DOI, once it has one (e.g. 10.5281/zenodo.1234).",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="datasets_created"

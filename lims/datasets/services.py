@@ -36,6 +36,7 @@ def dataset_create(
     visibility: str = "",
     tags: Iterable[str] = (),
     license: str = "",
+    doi: str = "",
 ) -> Dataset:
     """Create a dataset in ``project``; blank ``visibility`` inherits the project's.
 
@@ -46,6 +47,12 @@ def dataset_create(
     if visibility:
         require(created_by, Action.MANAGE, project, "Only the project's managers set access.")
     title = title.strip()
+    doi = doi.strip().removeprefix("https://doi.org/")
+    if doi:
+        try:
+            Dataset._meta.get_field("doi").run_validators(doi)
+        except ValidationError as error:
+            raise ValidationError({"doi": error.messages}) from error
     if project.datasets.live().filter(title=title).exists():
         raise ValidationError({"title": [TITLE_TAKEN]})
     try:
@@ -56,6 +63,7 @@ def dataset_create(
                 description=description,
                 visibility=visibility,
                 license=license,
+                doi=doi,
                 created_by=created_by,
             )
     except IntegrityError as error:  # the same title created at the same moment
@@ -81,6 +89,7 @@ def dataset_update(
     visibility: str | None = None,
     tags: Iterable[str] | None = None,
     license: str | None = None,
+    doi: str | None = None,
 ) -> Dataset:
     """Change the given fields of a dataset; ``None`` leaves a field as it is.
 
@@ -96,6 +105,7 @@ def dataset_update(
         "description": description,
         "visibility": visibility,
         "license": license,
+        "doi": doi.strip().removeprefix("https://doi.org/") if doi is not None else None,
     }.items():
         if value is not None:
             setattr(dataset, field, value)

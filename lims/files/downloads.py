@@ -110,7 +110,7 @@ def original_download(
     return response
 
 
-class _Pipe:
+class ZipPipe:
     """A write-only sink that hands what ``zipfile`` writes to a streaming response."""
 
     def __init__(self) -> None:
@@ -135,7 +135,7 @@ class _Pipe:
 
 
 def _zip_stream(members: list[InstrumentFile | CompanionFile]) -> Iterator[bytes]:
-    pipe = _Pipe()
+    pipe = ZipPipe()
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for member in members:
             with (

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -13,10 +18,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from lims.api import serializers as s
+from lims.api.renderers import JsonLdMixin
 from lims.api.views.common import ERROR
+from lims.comments.models import Comment
 from lims.datasets.filters import DatasetFilterSet
 from lims.datasets.models import Dataset
 from lims.datasets.services import dataset_create, dataset_update
+from lims.fair.describe import dataset_jsonld
+from lims.fair.export import ExportSource, export_response
+from lims.files.models import InstrumentFile
 from lims.files.runs.services import dataset_reextract
 from lims.projects.models import Project
 
@@ -26,7 +36,7 @@ from lims.projects.models import Project
     retrieve=extend_schema(summary="One dataset"),
 )
 class DatasetViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    JsonLdMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
     serializer_class = s.DatasetSerializer
     filterset_class = DatasetFilterSet
@@ -85,6 +95,40 @@ class DatasetViewSet(
     )
     def partial_update(self, request: Request, uid: str | None = None) -> Response:
         return self.update(request, uid=uid, partial=True)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if self.wants_jsonld(request):
+            return Response(dataset_jsonld(self.get_object(), request.build_absolute_uri))
+        return super().retrieve(request, *args, **kwargs)
+
+    def get_serializer_class(self) -> type[s.DatasetSerializer]:
+        return s.DatasetDetailSerializer if self.action == "retrieve" else s.DatasetSerializer
+
+    @extend_schema(
+        summary="Export the dataset as an RO-Crate (a zip, streamed)",
+        description="The original files (with their companions) under `data/`, one metadata "
+        "JSON per file under `metadata/`, `metadata/files.csv` (every file's normalized "
+        "metadata, SI units named in the header), `dataset.json`, `comments.json`, and "
+        "`ro-crate-metadata.json` (RO-Crate 1.1, schema.org terms). The detail record's "
+        "`export` says how many files and bytes it holds before you download it.",
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, 404: ERROR},
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, uid: str | None = None) -> HttpResponse:
+        dataset = self.get_object()
+        files = InstrumentFile.objects.visible_to(request.user).filter(dataset=dataset)
+        comments = Comment.objects.visible_to(request.user).filter(
+            Q(dataset=dataset) | Q(file__dataset=dataset)
+        )
+        source = ExportSource(
+            files=files,
+            name=dataset.title,
+            description=dataset.description,
+            dataset=dataset,
+            comments=comments,
+        )
+        name = f"{slugify(dataset.title) or 'dataset'}-ro-crate.zip"
+        return export_response(source, request._request, name)
 
     @extend_schema(
         summary="Extract every file of the dataset again (queued; answers at once)",

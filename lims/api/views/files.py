@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,6 +22,7 @@ from rest_framework.response import Response
 from lims.api import serializers as s
 from lims.api.pagination import FileCursorPagination
 from lims.api.parsers import StreamingMultiPartParser, StreamingRawUploadParser
+from lims.api.renderers import JsonLdMixin
 from lims.api.views.common import (
     DOWNLOAD_PARAMETERS,
     DOWNLOAD_RESPONSES,
@@ -30,6 +32,8 @@ from lims.api.views.common import (
     ingest_response,
     visible_dataset,
 )
+from lims.fair.describe import file_jsonld
+from lims.fair.export import ExportSource, export_response
 from lims.files.downloads import original_download
 from lims.files.filters import InstrumentFileFilterSet
 from lims.files.ingest.services import file_ingest
@@ -45,7 +49,7 @@ from lims.files.uploads.services import upload_verify
     list=extend_schema(summary="Instrument files you may see"),
     retrieve=extend_schema(summary="One instrument file, with its signals and previews"),
 )
-class InstrumentFileViewSet(UploadErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class InstrumentFileViewSet(JsonLdMixin, UploadErrorsMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = InstrumentFileFilterSet
     pagination_class = FileCursorPagination
     lookup_field = "uid"
@@ -72,6 +76,11 @@ class InstrumentFileViewSet(UploadErrorsMixin, viewsets.ReadOnlyModelViewSet):
         if self.action != "list":
             queryset = queryset.prefetch_related("previews")
         return queryset
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if self.wants_jsonld(request):
+            return Response(file_jsonld(self.get_object(), request.build_absolute_uri))
+        return super().retrieve(request, *args, **kwargs)
 
     def get_serializer_class(self) -> type[s.InstrumentFileSerializer]:
         if self.action == "list":
@@ -131,6 +140,24 @@ class InstrumentFileViewSet(UploadErrorsMixin, viewsets.ReadOnlyModelViewSet):
         finally:
             uploads_discard(request._request)
         return ingest_response(request, outcome)
+
+    @extend_schema(
+        summary="Export the files a query finds as an RO-Crate (a zip, streamed)",
+        description="The same filters as the list (e.g. `?project=graphene&kind=image`); the "
+        "archive is laid out as a dataset's export, without dataset.json and comments.json.",
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request: Request) -> HttpResponse:
+        files = self.filter_queryset(self.get_queryset())
+        query = request.get_full_path().replace("/export/", "/", 1)
+        source = ExportSource(
+            files=files,
+            name="Files found",
+            description=f"The files that {query} found on {timezone.now():%Y-%m-%d %H:%M %Z}.",
+            query=query,
+        )
+        return export_response(source, request._request, "files-ro-crate.zip")
 
     @extend_schema(
         summary="Download the original file (resumable)",

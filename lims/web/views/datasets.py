@@ -178,6 +178,7 @@ def dataset_edit(request: HttpRequest, uid: Any) -> HttpResponse:
         "visibility": dataset.visibility,
         "tags": ", ".join(t.name for t in dataset.tags.all()),
         "license": dataset.license,
+        "doi": dataset.doi,
     }
     form = _dataset_form(request, dataset.project, initial=initial)
     if request.method == "POST" and form.is_valid():
