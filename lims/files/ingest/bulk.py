@@ -18,6 +18,7 @@ SHA-256, as a file or a companion) are counted as duplicates and not stored agai
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -72,7 +73,8 @@ def _entries(folder: Path, excludes: tuple[str, ...]) -> tuple[list[Path], list[
                     continue
     except OSError:
         return [], []
-    return sorted(files), sorted(folders)
+    by_name = operator.attrgetter("name")  # a string compare: Path's own is slow
+    return sorted(files, key=by_name), sorted(folders, key=by_name)
 
 
 def walk_groups(root: Path, excludes: Iterable[str], *, after: Key = ()) -> Iterator[Group]:
@@ -210,8 +212,12 @@ def folder_import_batch(
     user: User,
     root: Path,
     dataset_of: Callable[[Path], Dataset],
+    dispatch: Callable[[list[tuple[int, str]]], None] | None = None,
 ) -> ImportSummary:
-    """Take one batch of logical files in (see the module's doc) and move ``job`` past it."""
+    """Take one batch of logical files in (see the module's doc) and move ``job`` past it.
+
+    The runs' tasks are sent after the commit, by ``dispatch`` when given (a
+    :class:`~lims.files.runs.services.RunDispatcher`'s ``submit``)."""
     prepared, summary = _prepare(groups, dataset_of, root, job.per_folder)
     with storage_rollback(), transaction.atomic():
         by_dataset: dict[int, list[_Prepared]] = {}
@@ -259,7 +265,7 @@ def folder_import_batch(
                 summary.bytes += instrument_file.size
             InstrumentFile.objects.bulk_create(new_files)
             CompanionFile.objects.bulk_create(companions)  # their parents have keys now
-            extraction_queue_new(files=new_files, user=user)
+            extraction_queue_new(files=new_files, user=user, dispatch=dispatch)
             if new_files:
                 audit_record(
                     action=AuditAction.UPLOAD,

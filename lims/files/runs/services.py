@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
+import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
+from django import db
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
@@ -86,10 +89,14 @@ def extraction_queue(*, file: InstrumentFile, user: AnyUser | None = None) -> Ex
 
 
 def extraction_queue_new(
-    *, files: Sequence[InstrumentFile], user: AnyUser | None = None
+    *,
+    files: Sequence[InstrumentFile],
+    user: AnyUser | None = None,
+    dispatch: Callable[[list[tuple[int, str]]], None] | None = None,
 ) -> list[ExtractionRun]:
     """Queue the first extraction of many new files at once (a bulk import's batch): one
-    INSERT for their runs, their tasks sent over one broker connection after the commit.
+    INSERT for their runs, their tasks sent over one broker connection after the commit
+    (by ``dispatch``, e.g. a :class:`RunDispatcher`'s ``submit``, when given).
 
     For files that have no run yet and whose companions are all there (so no run to
     supersede and nothing to wait for); otherwise use :func:`extraction_queue`. Call inside
@@ -106,8 +113,44 @@ def extraction_queue_new(
         )
         for file in files
     )
-    transaction.on_commit(partial(_dispatch_many, [(run.pk, run.task_id) for run in runs]))
+    pending = [(run.pk, run.task_id) for run in runs]
+    if pending:
+        transaction.on_commit(partial(dispatch or _dispatch_many, pending))
     return runs
+
+
+class RunDispatcher:
+    """Sends runs' tasks from a thread of its own, in the order submitted, so that a bulk
+    import goes on with its next batch while the last one's messages go out.
+
+    ``close()`` waits until everything submitted was sent (or noted as not sent). Runs whose
+    process died before they were sent stay queued; :func:`extraction_runs_recover` sends them.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[list[tuple[int, str]] | None] = queue.Queue()
+        self.submitted = 0
+        self.sent = 0
+        self._thread = threading.Thread(target=self._run, name="run-dispatcher", daemon=True)
+        self._thread.start()
+
+    def submit(self, runs: list[tuple[int, str]]) -> None:
+        """Send these runs' tasks soon (call after the commit that created them)."""
+        self.submitted += len(runs)
+        self._queue.put(runs)
+
+    def _run(self) -> None:
+        try:
+            while (runs := self._queue.get()) is not None:
+                _dispatch_many(runs)
+                self.sent += len(runs)
+        finally:
+            db.connection.close()  # this thread's own connection, opened on a broker error
+
+    def close(self) -> None:
+        """Wait until every submitted run's task has been sent."""
+        self._queue.put(None)
+        self._thread.join()
 
 
 def _dispatch_many(runs: list[tuple[int, str]]) -> None:

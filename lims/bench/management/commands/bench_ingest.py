@@ -16,10 +16,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lims.accounts.models import User
 from lims.accounts.services import api_token_create
+from lims.bench.bulk import bulk_extract, bulk_import, generate_tree
 from lims.bench.client import MB, BenchError, Client
 from lims.bench.ingest import Bench, project_delete_with_bytes, throughput, upload_speed
 from lims.files.ingest.folders import DEFAULT_EXCLUDES
@@ -53,6 +55,32 @@ class Command(BaseCommand):
         parser.add_argument(
             "--exclude", action="append", default=[], metavar="GLOB", help="Skip these names."
         )
+        parser.add_argument(
+            "--bulk",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also generate N small real-format files and import them in place (bulk).",
+        )
+        parser.add_argument(
+            "--bulk-dir",
+            type=Path,
+            default=None,
+            help="Where the generated files go (kept for the next run; default: "
+            "LIMS_DATA_DIR/bench-bulk-N).",
+        )
+        parser.add_argument(
+            "--bulk-workers", type=int, default=2, help="Workers extracting the bulk import (2)."
+        )
+        parser.add_argument(
+            "--bulk-seconds",
+            type=float,
+            default=600,
+            help="How long the workers extract the bulk import before the figures (600).",
+        )
+        parser.add_argument(
+            "--bulk-batch", type=int, default=500, help="import_folder's --batch-size (500)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # A terminated benchmark still stops its workers and deletes its project (finally:).
@@ -72,6 +100,8 @@ class Command(BaseCommand):
         try:
             if not options["skip_workers"]:
                 figures.update(self._throughput(bench, folder, options))
+            if options["bulk"]:
+                figures["bulk"] = self._bulk(bench, options)
             if not options["skip_upload"]:
                 figures["upload"] = upload_speed(
                     bench,
@@ -84,6 +114,21 @@ class Command(BaseCommand):
         finally:
             project_delete_with_bytes(project)
         self.stdout.write(json.dumps(figures, indent=2))
+
+    def _bulk(self, bench: Bench, options: dict[str, Any]) -> dict[str, Any]:
+        count = options["bulk"]
+        folder = options["bulk_dir"] or settings.DATA_DIR / f"bench-bulk-{count}"
+        self.stdout.write(f"Generating {count} files in {folder} (kept for the next run)...")
+        generate_tree(folder, count, say=self.stdout.write)
+        figures = {"import": bulk_import(bench, folder, batch_size=options["bulk_batch"])}
+        if options["bulk_workers"] > 0:
+            figures["extract"] = bulk_extract(
+                bench,
+                figures["import"]["dataset"],
+                options["bulk_workers"],
+                max_seconds=options["bulk_seconds"],
+            )
+        return figures
 
     def _throughput(self, bench: Bench, folder: Path, options: dict[str, Any]) -> dict[str, Any]:
         figures: dict[str, Any] = {}

@@ -42,6 +42,7 @@ from lims.files.ingest.folders import (
     group_paths,
     iter_scans,
 )
+from lims.files.runs.services import RunDispatcher
 from lims.projects.models import Project
 
 EXIT_FAILED = 1
@@ -198,6 +199,7 @@ class Command(BaseCommand):
             interrupted["now"] = True
 
         previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+        dispatcher = RunDispatcher()
         progress = tqdm(
             total=total,
             unit="file",
@@ -214,6 +216,7 @@ class Command(BaseCommand):
                         user=self.user,
                         root=self.root,
                         dataset_of=self._dataset_of,
+                        dispatch=dispatcher.submit,
                     )
                     for error in result.errors:
                         progress.write(f"failed: {error}", file=sys.stderr)
@@ -223,6 +226,11 @@ class Command(BaseCommand):
                     if interrupted["now"]:  # between batches: everything so far committed
                         break
         finally:
+            if dispatcher.submitted > dispatcher.sent and not self.options["no_progress"]:
+                self.stderr.write(
+                    f"Sending the last {dispatcher.submitted - dispatcher.sent} task(s)..."
+                )
+            dispatcher.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         if interrupted["now"]:
