@@ -14,6 +14,7 @@ from lims.api.views.comments import CommentViewSet
 from lims.api.views.datasets import DatasetViewSet
 from lims.api.views.files import InstrumentFileViewSet
 from lims.api.views.instruments import InstrumentViewSet
+from lims.api.views.oai import oai
 from lims.api.views.projects import ProjectViewSet
 from lims.api.views.runs import ExtractionRunViewSet
 from lims.api.views.search import SearchView
@@ -45,6 +46,7 @@ urlpatterns = [
         name="redoc",
     ),
     path("me/", MeView.as_view(), name="me"),
+    path("oai/", oai, name="oai"),
     path("search/", SearchView.as_view(), name="search"),
     *router.urls,
 ]
