@@ -317,14 +317,19 @@ CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 # A .emi or .rpl uploaded before its data files waits this long before extraction.
 LIMS_COMPANION_WAIT_S = env_int("LIMS_COMPANION_WAIT_S", 5)
-# A run still queued or running this long after the hard time limit is sent again.
+# A run still queued this long after the hard time limit (its message lost) is sent again.
 LIMS_RUN_RECOVERY_GRACE_S = env_int("LIMS_RUN_RECOVERY_GRACE_S", 600)
+# A worker holds a lease on the run it extracts and renews it while it works; a lease that
+# ran out means the worker died (killed, out of memory, its host gone). The recovery looks
+# for such runs every LIMS_RUN_RECOVERY_INTERVAL_S and sends them to another worker.
+LIMS_RUN_LEASE_S = env_int("LIMS_RUN_LEASE_S", 60)
+LIMS_RUN_RECOVERY_INTERVAL_S = env_int("LIMS_RUN_RECOVERY_INTERVAL_S", 60)
 # Periodic upkeep, run by `celery -A lims beat` (or a worker started with -B): exactly one
 # beat process in the whole installation.
 CELERY_BEAT_SCHEDULE = {
     "recover-lost-extraction-runs": {
         "task": "files.recover_lost_runs",
-        "schedule": 600.0,
+        "schedule": float(LIMS_RUN_RECOVERY_INTERVAL_S),
     },
     "expire-idle-upload-sessions": {
         "task": "files.expire_upload_sessions",

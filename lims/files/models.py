@@ -251,6 +251,16 @@ class ExtractionRun(models.Model):
     #: seconds the extraction itself took in the extraction child; the rest of the run's
     #: duration is the pipeline's overhead (locking, copying, storing the results)
     extraction_s = models.FloatField(null=True, blank=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its task was last handed to the job queue."
+    )
+    # The lease of the attempt under way (see lims.files.runs.lease): the worker renews it
+    # while it works; once expired, the worker is taken for dead and the run is sent again.
+    worker = models.CharField(
+        max_length=200, blank=True, help_text="The worker process of the latest attempt."
+    )
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-queued_at", "-id"]

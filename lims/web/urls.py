@@ -115,6 +115,7 @@ facility_patterns = [
     path("audit/", audit.facility_audit, name="audit"),
     path("failed/", facility.failed, name="failed"),
     path("operations/", facility.operations, name="operations"),
+    path("operations/recover/", facility.recover_runs, name="recover-runs"),
     path("fixity/", facility.fixity, name="fixity"),
 ]
 

@@ -1,9 +1,10 @@
-"""Running one queued extraction in a worker: lock, read in a child process, store.
+"""Running one queued extraction in a worker: lock, lease, read in a child process, store.
 
-:func:`extraction_run_execute` is idempotent: a run that already finished, or that a newer
-run superseded, is not redone, and results are written only while the run is still the
-file's latest (one guard, :func:`_lock_current`, decides). Unreadable files are ``failed``
-results, never exceptions; storage and database errors are raised for the task to retry.
+:func:`extraction_run_execute` is idempotent: a run that already finished, that a newer run
+superseded, or that a live worker holds (:mod:`lims.files.runs.lease`) is not redone, and
+results are written only by the lease's holder while the run is still the file's latest (one
+guard, :func:`_lock_current`, decides). Unreadable files are ``failed`` results, never
+exceptions; storage and database errors are raised for the task to retry.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from extraction import FileGroup
 from lims.core.storage import local_copy
 from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile, RunStatus
 from lims.files.runs.child import extraction_child
+from lims.files.runs.lease import lease_kept, lease_take, lease_valid
 from lims.files.runs.results import result_apply
 from lims.files.runs.services import MAX_ATTEMPTS
 
@@ -40,7 +42,7 @@ class StorageUnavailable(OSError):
     """A file's bytes cannot be reached right now (a share unmounted, storage down): retry."""
 
 
-def _lock(run_id: int) -> tuple[ExtractionRun, InstrumentFile] | None:
+def run_lock(run_id: int) -> tuple[ExtractionRun, InstrumentFile] | None:
     """Lock a run's file and the run (in this order, always), or None when either is gone."""
     file_id = ExtractionRun.objects.filter(pk=run_id).values_list("file_id", flat=True).first()
     if file_id is None:
@@ -63,53 +65,78 @@ def _supersede(run: ExtractionRun) -> None:
     run.save(update_fields=["status", "finished_at", "message"])
 
 
-def _lock_current(run_id: int) -> tuple[ExtractionRun, InstrumentFile] | str:
+def _lock_current(
+    run_id: int, token: str | None = None
+) -> tuple[ExtractionRun, InstrumentFile] | str:
     """Lock a run that may still act on its file; else why not, in a word.
 
-    A run that is gone, already finished (a duplicate or late message) or no longer the
-    file's latest (marked superseded here) must not touch the file. Call inside a transaction.
+    A run that is gone, already finished (a duplicate or late message), no longer the file's
+    latest (marked superseded here) or, with ``token``, leased to another worker since must
+    not touch the file. Call inside a transaction.
     """
-    locked = _lock(run_id)
+    locked = run_lock(run_id)
     if locked is None:
         return "gone"
     run, _instrument_file = locked
     if run.status in FINISHED_RUN_STATUSES:
         return f"already {run.status}"
+    if token is not None and run.lease_token != token:
+        return "lease lost"
     if not _is_latest(run):
         _supersede(run)
         return "superseded"
     return locked
 
 
-def _run_start(run_id: int, task_id: str) -> InstrumentFile | str:
-    """Mark the run started; a reason (str) when there is nothing to do."""
+def _run_start(run_id: int, task_id: str, worker: str) -> tuple[InstrumentFile, str] | str:
+    """Mark the run started under a new lease (returned with the file); a reason (str) when
+    there is nothing to do."""
     with transaction.atomic():
         current = _lock_current(run_id)
         if isinstance(current, str):
             return current
         run, instrument_file = current
+        if lease_valid(run):
+            return "running elsewhere"  # a duplicate message; the holder is alive
         if run.attempts >= MAX_ATTEMPTS:
-            message = (
-                f"Given up after {run.attempts} attempts: the worker was lost each time "
-                "(killed, or out of memory)."
-            )
-            _finish_failed(run, instrument_file, message)
+            run_finish_failed(run, instrument_file, lost_too_often(run))
             return "given up"
         run.status = RunStatus.RUNNING
         run.started_at = timezone.now()
         run.attempts += 1
         run.task_id = task_id or run.task_id
-        run.save(update_fields=["status", "started_at", "attempts", "task_id"])
+        token = lease_take(run, worker=worker)
+        run.save(
+            update_fields=[
+                "status",
+                "started_at",
+                "attempts",
+                "task_id",
+                "lease_token",
+                "lease_expires_at",
+                "worker",
+            ]
+        )
         instrument_file.status = ExtractionStatus.RUNNING
         instrument_file.save(update_fields=["status"])
-        return instrument_file
+        return instrument_file, token
 
 
-def _finish_failed(run: ExtractionRun, instrument_file: InstrumentFile, message: str) -> None:
+def lost_too_often(run: ExtractionRun) -> str:
+    """Why a run whose worker was lost ``MAX_ATTEMPTS`` times is given up."""
+    return (
+        f"Given up after {run.attempts} attempts: the worker was lost each time "
+        "(killed, or out of memory)."
+    )
+
+
+def run_finish_failed(run: ExtractionRun, instrument_file: InstrumentFile, message: str) -> None:
+    """Record a locked run and its file as failed with ``message``."""
     now = timezone.now()
     run.status, run.message, run.finished_at = RunStatus.FAILED, message, now
     run.started_at = run.started_at or now
-    run.save(update_fields=["status", "message", "finished_at", "started_at"])
+    run.lease_expires_at = None
+    run.save(update_fields=["status", "message", "finished_at", "started_at", "lease_expires_at"])
     instrument_file.status = ExtractionStatus.FAILED
     instrument_file.status_message = message
     instrument_file.save(update_fields=["status", "status_message"])
@@ -153,18 +180,24 @@ def _local_group(instrument_file: InstrumentFile) -> Iterator[Any]:
         yield FileGroup(paths[0], tuple(paths[1:]))
 
 
-def extraction_run_execute(*, run_id: int, task_id: str = "") -> str:
+def extraction_run_execute(*, run_id: int, task_id: str = "", worker: str = "") -> str:
     """Run one queued extraction and store its results; returns what happened, in a word.
 
-    Idempotent: a run that already finished, or that a newer run superseded, is not redone,
-    and results are written only while the run is still the file's latest. Raises
+    Idempotent: a run that already finished, that a newer run superseded or that a live
+    worker holds is not redone, and results are written only by the lease's holder while the
+    run is still the file's latest. The lease is renewed while this works. Raises
     :class:`OSError` (storage) or database errors for the task to retry; an unreadable file is
-    a ``failed`` result, never an exception.
+    a ``failed`` result, never an exception. ``worker`` names this worker (its Celery node).
     """
-    started = _run_start(run_id, task_id)
+    started = _run_start(run_id, task_id, worker)
     if isinstance(started, str):
         return started
-    instrument_file = started
+    instrument_file, token = started
+    with lease_kept(run_id, token):
+        return _extract_and_store(run_id, token, instrument_file)
+
+
+def _extract_and_store(run_id: int, token: str, instrument_file: InstrumentFile) -> str:
     # The bytes were hashed on their way in: extraction need not read them all again.
     known_sha256 = {instrument_file.original_name: instrument_file.sha256}
     known_sha256.update(instrument_file.companions.values_list("original_name", "sha256"))
@@ -190,11 +223,12 @@ def extraction_run_execute(*, run_id: int, task_id: str = "") -> str:
             f"; child replaced: {stats.replaced}" if stats.replaced else "",
         )
         with transaction.atomic():
-            current = _lock_current(run_id)
+            current = _lock_current(run_id, token)
             if isinstance(current, str):
                 return current
             run, instrument_file = current
             result_apply(run=run, file=instrument_file, result=result)
+            ExtractionRun.objects.filter(pk=run.pk).update(lease_expires_at=None)
             return run.status
 
 
@@ -203,4 +237,4 @@ def extraction_run_fail(*, run_id: int, message: str) -> None:
     with transaction.atomic():
         current = _lock_current(run_id)
         if not isinstance(current, str):
-            _finish_failed(*current, message)
+            run_finish_failed(*current, message)

@@ -3,13 +3,12 @@
 The file's status follows its latest run. A run's task is sent to a worker once the
 transaction that created the run commits; the task is named, not imported (see
 :mod:`lims.core.tasks`), and a broker that cannot be reached leaves the run queued, to be sent
-again by :func:`extraction_runs_recover`. Running a queued extraction is
-:mod:`lims.files.runs.execute`.
+again by :func:`lims.files.runs.recovery.extraction_runs_recover`. Running a queued
+extraction is :mod:`lims.files.runs.execute`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import queue
 import threading
@@ -49,16 +48,22 @@ MAX_ATTEMPTS = 3
 NOT_SENT = "Not sent to a worker yet: the job queue could not be reached; it is sent again later."
 
 
-def _dispatch(run_id: int, task_id: str, countdown: float) -> None:
+def run_send(run_id: int, task_id: str, countdown: float = 0) -> bool:
     """Send a run's task; a broker that cannot be reached is noted on the run, not raised.
 
-    Runs after the commit: the file and its bytes are stored whatever happens here.
+    Runs after the commit: the file and its bytes are stored whatever happens here. Returns
+    whether the task reached the broker.
     """
     try:
         send(EXTRACT_FILE, args=[run_id], task_id=task_id, countdown=countdown)
     except Exception:  # any broker failure: the run stays queued and recovery sends it again
         log.warning("run %s: could not be sent to a worker", run_id, exc_info=True)
         ExtractionRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(message=NOT_SENT)
+        return False
+    sent = ExtractionRun.objects.filter(pk=run_id)
+    sent.update(sent_at=timezone.now())
+    sent.filter(message=NOT_SENT).update(message="")
+    return True
 
 
 def extraction_queue(*, file: InstrumentFile, user: AnyUser | None = None) -> ExtractionRun:
@@ -84,7 +89,7 @@ def extraction_queue(*, file: InstrumentFile, user: AnyUser | None = None) -> Ex
             status=ExtractionStatus.PENDING, status_message=""
         )
         file.status, file.status_message = ExtractionStatus.PENDING, ""
-        transaction.on_commit(partial(_dispatch, run.pk, run.task_id, _companion_wait(file)))
+        transaction.on_commit(partial(run_send, run.pk, run.task_id, _companion_wait(file)))
     return run
 
 
@@ -180,32 +185,6 @@ def _companion_wait(file: InstrumentFile) -> float:
     if not companion_patterns(file.original_name) or file.companions.exists():
         return 0
     return float(settings.LIMS_COMPANION_WAIT_S)
-
-
-def extraction_runs_recover(*, stale_after: dt.timedelta | None = None) -> int:
-    """Send again the runs whose task message was lost, and return how many.
-
-    A run still queued or running long after any task could have finished (the broker lost
-    its message, or a worker was killed at the hard time limit) would otherwise stay so for
-    ever; a run whose task could not be sent at all (``NOT_SENT``) is sent again at once.
-    Sending a task again is safe: a run that finished meanwhile, or that a newer run replaced,
-    is left alone by the worker, and a run lost ``MAX_ATTEMPTS`` times is given up.
-    """
-    stale_after = stale_after or dt.timedelta(
-        seconds=settings.LIMS_EXTRACTION_HARD_TIME_LIMIT_S + settings.LIMS_RUN_RECOVERY_GRACE_S
-    )
-    cutoff = timezone.now() - stale_after
-    stale = ExtractionRun.objects.filter(
-        status__in=[RunStatus.QUEUED, RunStatus.RUNNING], queued_at__lt=cutoff
-    ).exclude(status=RunStatus.RUNNING, started_at__gte=cutoff)
-    unsent = ExtractionRun.objects.filter(status=RunStatus.QUEUED, message=NOT_SENT)
-    count = 0
-    for run_id, task_id in (stale | unsent).distinct().values_list("id", "task_id"):
-        log.warning("run %s: no worker has finished it; sending it again", run_id)
-        send(EXTRACT_FILE, args=[run_id], task_id=task_id or None)
-        ExtractionRun.objects.filter(pk=run_id, message=NOT_SENT).update(message="")
-        count += 1
-    return count
 
 
 def file_reextract(*, file: InstrumentFile, user: AnyUser) -> ExtractionRun:

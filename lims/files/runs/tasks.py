@@ -23,7 +23,7 @@ from lims.accounts.models import User
 from lims.core.permissions import SYSTEM
 from lims.core.tasks import LIGHT, MAX_RETRIES, RETRYABLE
 from lims.datasets.models import Dataset
-from lims.files.runs import execute, services
+from lims.files.runs import execute, recovery, services
 from lims.files.runs.child import extraction_child
 
 if TYPE_CHECKING:
@@ -88,7 +88,9 @@ def _user(user_id: int | None) -> AnyUser:
 def extract_file(self: Task, run_id: int) -> str:
     """Run the extraction recorded as ``ExtractionRun(run_id)``."""
     try:
-        return execute.extraction_run_execute(run_id=run_id, task_id=self.request.id or "")
+        return execute.extraction_run_execute(
+            run_id=run_id, task_id=self.request.id or "", worker=self.request.hostname or ""
+        )
     except SoftTimeLimitExceeded:
         execute.extraction_run_fail(
             run_id=run_id,
@@ -129,5 +131,6 @@ def reextract_outdated(user_id: int | None = None) -> int:
 
 @shared_task(name=services.RECOVER_LOST_RUNS, **LIGHT)
 def recover_lost_runs() -> int:
-    """Send again the extraction runs whose message was lost (see extraction_runs_recover)."""
-    return services.extraction_runs_recover()
+    """Send again the runs whose worker died or whose message was lost (see
+    :func:`lims.files.runs.recovery.extraction_runs_recover`); how many runs and files."""
+    return recovery.extraction_runs_recover().total

@@ -11,18 +11,23 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from lims.core.pagination import paginate
 from lims.core.permissions import dataset_live, file_live, is_facility_manager
 from lims.datasets.models import Dataset
 from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile, RunStatus
+from lims.files.runs.recovery import extraction_runs_recover
 from lims.instruments.models import Instrument
 from lims.ops.models import FixityCursor, FixityProblem
 from lims.ops.queues import queue_lengths, workers_alive
@@ -116,8 +121,22 @@ def operations(request: HttpRequest) -> HttpResponse:
         "n_queued": ExtractionRun.objects.filter(status=RunStatus.QUEUED).count(),
         "running": runs.filter(status=RunStatus.RUNNING).order_by("started_at")[:50],
         "failed_runs": runs.filter(status=RunStatus.FAILED).order_by("-finished_at")[:20],
+        "now": timezone.now(),
+        "lease_s": settings.LIMS_RUN_LEASE_S,
     }
     return render(request, "manage/operations.html", context)
+
+
+@facility_manager_required
+@require_POST
+def recover_runs(request: HttpRequest) -> HttpResponse:
+    """The operations page's button: recover the extractions nobody will finish now."""
+    recovery = extraction_runs_recover(user=request.user)
+    if recovery.unreachable:
+        messages.error(request, recovery.summary())
+    else:
+        messages.success(request, recovery.summary())
+    return redirect("manage:operations")
 
 
 @facility_manager_required

@@ -13,7 +13,8 @@ from celery import current_app
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lims.files.models import ExtractionStatus, InstrumentFile, RunStatus
-from lims.files.runs.services import NOT_SENT, extraction_runs_recover
+from lims.files.runs.recovery import extraction_runs_recover
+from lims.files.runs.services import NOT_SENT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,7 +71,7 @@ def test_an_upload_while_the_broker_is_down_keeps_its_bytes_and_is_sent_later(
     )
     assert again.status_code == 200 and again.json()["duplicate"] is True
     # The broker is back: the recovery sends the waiting run at once, not after half an hour.
-    assert extraction_runs_recover() == 1
+    assert extraction_runs_recover().resent == [run.pk]
     run.refresh_from_db()
     assert (run.status, run.message) == (RunStatus.QUEUED, "")
-    assert extraction_runs_recover() == 0
+    assert extraction_runs_recover().total == 0

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from lims.files.ingest.register import file_register
 from lims.files.models import ExtractionRun, InstrumentFile, RunStatus
-from lims.files.runs.services import extraction_runs_recover
+from lims.files.runs.recovery import extraction_runs_recover
 from tests.factories import DatasetFactory
 from tests.worker import wait_for
 
@@ -34,7 +34,7 @@ def _file_with_a_lost_run(samples, age: dt.timedelta) -> tuple[InstrumentFile, E
 
 def test_a_run_whose_message_was_lost_is_sent_again_and_finishes(samples, celery_worker):
     instrument_file, run = _file_with_a_lost_run(samples, age=dt.timedelta(hours=2))
-    assert extraction_runs_recover(stale_after=dt.timedelta(hours=1)) == 1
+    assert extraction_runs_recover(stale_after=dt.timedelta(hours=1)).resent == [run.pk]
 
     def done():
         run.refresh_from_db()
@@ -50,4 +50,4 @@ def test_recent_and_finished_runs_are_left_alone(samples):
     _file_with_a_lost_run(samples, age=dt.timedelta(minutes=5))
     _other, finished = _file_with_a_lost_run(samples, age=dt.timedelta(hours=2))
     ExtractionRun.objects.filter(pk=finished.pk).update(status=RunStatus.DONE)
-    assert extraction_runs_recover(stale_after=dt.timedelta(hours=1)) == 0
+    assert extraction_runs_recover(stale_after=dt.timedelta(hours=1)).total == 0
