@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "lims.instruments",
     "lims.files",
     "lims.comments",
+    "lims.notes",
     "lims.sharing",
     "lims.search",
     "lims.ops",

@@ -147,6 +147,7 @@ class InstrumentFile(Trashable):
     instrument_set_at = models.DateTimeField(null=True, blank=True)
     preview = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
     thumbnail = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
+    tags = models.ManyToManyField("datasets.Tag", blank=True, related_name="files")
 
     objects = InstrumentFileQuerySet.as_manager()
 

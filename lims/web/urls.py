@@ -17,6 +17,7 @@ from lims.web.views import (
     health,
     home,
     instruments,
+    notes,
     people,
     projects,
     search,
@@ -67,6 +68,7 @@ file_patterns = [
     path("<uuid:uid>/reextract/", files.file_reextract, name="reextract"),
     path("<uuid:uid>/delete/", files.file_delete, name="delete"),
     path("<uuid:uid>/instrument/", files.file_instrument, name="instrument"),
+    path("<uuid:uid>/tags/", notes.file_tags, name="tags"),
     path("<uuid:uid>/signals/<int:index>/spectrum.json", files.file_spectrum, name="spectrum"),
     path("<uuid:uid>/download/", downloads.download, name="download"),
     path(
@@ -88,6 +90,13 @@ comment_patterns = [
     path("on/file/<uuid:uid>/", comments.comment_on_file, name="on-file"),
     path("<int:pk>/edit/", comments.comment_edit, name="edit"),
     path("<int:pk>/delete/", comments.comment_delete_view, name="delete"),
+]
+
+note_patterns = [
+    path("on/dataset/<uuid:uid>/", notes.note_on_dataset, name="on-dataset"),
+    path("on/file/<uuid:uid>/", notes.note_on_file, name="on-file"),
+    path("<int:pk>/edit/", notes.note_edit, name="edit"),
+    path("<int:pk>/delete/", notes.note_remove, name="delete"),
 ]
 
 instrument_patterns = [
@@ -147,6 +156,7 @@ urlpatterns = [
     path("datasets/", include((dataset_patterns, "datasets"))),
     path("files/", include((file_patterns, "files"))),
     path("comments/", include((comment_patterns, "comments"))),
+    path("notes/", include((note_patterns, "notes"))),
     path("instruments/", include((instrument_patterns, "instruments"))),
     path("facility/", include((facility_patterns, "manage"))),
     path("trash/", include((trash_patterns, "trash"))),

@@ -32,6 +32,7 @@ from lims.projects.models import Project
 from lims.sharing.forms import ShareLinkForm
 from lims.web.forms import show_errors
 from lims.web.sharing import share_links_admitted
+from lims.web.views.notes import notes_context
 from lims.web.views.trash import moved_to_trash
 
 IN_PROGRESS = (ExtractionStatus.PENDING, ExtractionStatus.RUNNING)
@@ -128,6 +129,7 @@ def dataset_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     context.update(
         {
             "tags": list(dataset.tags.all()),
+            **notes_context(request, dataset),
             "comments": Comment.objects.visible_to(request.user)
             .filter(dataset=dataset)
             .select_related("author"),

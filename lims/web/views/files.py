@@ -37,6 +37,7 @@ from lims.web.display import (
 )
 from lims.web.sharing import share_links_admitted
 from lims.web.templatetags.lims_files import preview_url, signal_preview_url
+from lims.web.views.notes import notes_context
 from lims.web.views.trash import moved_to_trash
 
 IN_PROGRESS = (ExtractionStatus.PENDING, ExtractionStatus.RUNNING)
@@ -118,6 +119,8 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
             if is_facility_manager(request.user)
             else None
         ),
+        **notes_context(request, file),
+        "tags": list(file.tags.all()),
         "comments": Comment.objects.visible_to(request.user)
         .filter(file=file)
         .select_related("author"),

@@ -1,0 +1,1 @@
+"""Notes: the key-value metadata (with units) and tags researchers add to files and datasets."""
