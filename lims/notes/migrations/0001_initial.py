@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("datasets", "0002_dataset_trash"),
-        ("files", "0011_instrumentfile_tags"),
+        ("files", "0012_instrumentfile_tags"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("datasets", "0002_dataset_trash"),
-        ("files", "0010_folder_import"),
+        ("files", "0011_extractionrun_lease"),
     ]
 
     operations = [
