@@ -121,12 +121,16 @@ def _text(value: Any) -> str | None:
     return str(value)[:200] if value not in (None, "") else None
 
 
-def entry_for(file: InstrumentFile, comments: str = "") -> tuple[SearchEntry, dict[str, Any]]:
-    """The index entry of a file (its dataset, project, instrument and tags loaded) and its
-    flattened vendor tree."""
+def entry_for(
+    file: InstrumentFile, comments: str = "", tags: list[str] | None = None
+) -> tuple[SearchEntry, dict[str, Any]]:
+    """The index entry of a file (its dataset, project and instrument loaded; its dataset's
+    tags read unless given) and its flattened vendor tree."""
     metadata = file.metadata if isinstance(file.metadata, dict) else {}
     dataset, project = file.dataset, file.dataset.project
-    tags = sorted({t.name.lower() for t in dataset.tags.all()})
+    if tags is None:
+        tags = [t.name for t in dataset.tags.all()]
+    tags = sorted({t.lower() for t in tags})
     tree = vendor_tree(file.original_metadata, metadata.get("primary_signal"))
     acquired = timezone.localtime(file.acquired_at) if file.acquired_at else None
     beam = _number(metadata.get("beam_energy"))
