@@ -316,6 +316,35 @@
   }
   document.addEventListener("DOMContentLoaded", () => init(document));
 
+  // ---------------------------------------------------------------- keyboard
+  // On a file page: ← / p and → / n open the previous and next file of the dataset, unless
+  // the key is meant for something else (a field, the zoomed preview, a plot).
+  function typing(target) {
+    return target.closest("input, textarea, select, [contenteditable], .viewer-stage, .spectrum");
+  }
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey || typing(e.target)) return;
+    const which = { ArrowLeft: "prev", p: "prev", ArrowRight: "next", n: "next" }[e.key];
+    const link = which && document.querySelector(`[data-key-${which}]`);
+    if (link) { e.preventDefault(); link.click(); }
+  });
+  // A gallery with data-grid-keys: arrow keys move the focus between its links, up and down by
+  // a row of the grid as it is laid out; Home and End to the first and last.
+  document.addEventListener("keydown", (e) => {
+    const grid = e.target.closest && e.target.closest("[data-grid-keys]");
+    if (!grid || e.target.tagName !== "A") return;
+    const links = Array.from(grid.querySelectorAll("a"));
+    const at = links.indexOf(e.target);
+    const top = (a) => a.getBoundingClientRect().top;
+    const perRow = Math.max(1, links.filter((a) => Math.abs(top(a) - top(links[0])) < 2).length);
+    const next = { ArrowLeft: at - 1, ArrowRight: at + 1, ArrowUp: at - perRow, ArrowDown: at + perRow,
+      Home: 0, End: links.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    e.stopPropagation();
+    links[Math.min(links.length - 1, Math.max(0, next))].focus();
+  }, true);
+
   // A form with data-confirm asks before it is sent (no inline handlers: the pages' CSP).
   document.addEventListener("submit", (e) => {
     const form = e.target.closest("form[data-confirm]");

@@ -114,3 +114,19 @@ def test_dataset_summary(client, personas, tree) -> None:
     }
     assert texts(card, ".summary-failures h3") == ["1 failed"]
     assert texts(card, ".summary-failures li") == ["The file ends before its tag directory. 1"]
+
+
+def test_previous_and_next_file_follow_the_dataset_order(client, personas, tree) -> None:
+    client.force_login(personas.viewer)
+    files = {f.path_in_dataset: f for f in tree.files.all()}
+    soup = page(client.get(files["2D/broken.dm3"].get_absolute_url()))
+    assert one(soup, 'a[rel="prev"]')["href"] == files["1D/test-1.dm3"].get_absolute_url()
+    assert one(soup, 'a[rel="next"]')["href"] == files["2D/test-1.dm3"].get_absolute_url()
+    assert texts(soup, ".file-pager a") == [
+        "← Previous file: 1D/test-1.dm3",
+        "Next file: 2D/test-1.dm3 →",
+    ]
+    first = page(client.get(files["overview.tif"].get_absolute_url()))
+    assert first.select('a[rel="prev"]') == []
+    last = page(client.get(files["3D/tilt/test-1.dm3"].get_absolute_url()))
+    assert last.select('a[rel="next"]') == []

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
@@ -93,6 +93,7 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     metadata = (signal or {}).get("metadata") or file.metadata or {}
     is_spectrum = bool(selected_preview is not None and selected_preview.spectrum)
     siblings = _compare_choices(file)
+    neighbours = _neighbours(file)
     context = {
         "file": file,
         "dataset": file.dataset,
@@ -113,6 +114,8 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         "in_progress": file.status in IN_PROGRESS,
         "siblings": siblings,
         "signal_strip": signal_strip(signals, previews),
+        "previous_file": neighbours[0],
+        "next_file": neighbours[1],
         "axes": axis_rows(signal or {}),
         "instrument_choices": (
             Instrument.objects.filter(active=True).only("pk", "name")
@@ -137,6 +140,28 @@ def _preview_src(file: InstrumentFile, selected: SignalPreview | None) -> str:
     if selected is not None and selected.image:
         return signal_preview_url(selected, "image")
     return preview_url(file)
+
+
+def _neighbours(file: InstrumentFile) -> tuple[InstrumentFile | None, InstrumentFile | None]:
+    """The files before and after ``file`` in its dataset's order (folder, then name), for
+    previous/next on the file page: the same dataset, so the same access."""
+    siblings = InstrumentFile.objects.filter(
+        dataset_id=file.dataset_id, deleted_at__isnull=True
+    ).only("uid", "original_name", "folder")
+    key = (file.folder, file.original_name, file.pk)
+    after = (
+        Q(folder__gt=key[0])
+        | Q(folder=key[0], original_name__gt=key[1])
+        | Q(folder=key[0], original_name=key[1], pk__gt=key[2])
+    )
+    before = (
+        Q(folder__lt=key[0])
+        | Q(folder=key[0], original_name__lt=key[1])
+        | Q(folder=key[0], original_name=key[1], pk__lt=key[2])
+    )
+    previous = siblings.filter(before).order_by("-folder", "-original_name", "-pk").first()
+    following = siblings.filter(after).order_by("folder", "original_name", "pk").first()
+    return previous, following
 
 
 @share_links_admitted
