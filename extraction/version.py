@@ -4,4 +4,4 @@ from __future__ import annotations
 
 EXTRACTOR_NAME = "lims-extraction"
 #: Bump whenever the output (records, previews, schema) changes.
-EXTRACTOR_VERSION = "2.0.0"
+EXTRACTOR_VERSION = "2.1.0"
