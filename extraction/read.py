@@ -24,6 +24,7 @@ from .declared import HDF5_READERS, declared_bytes
 from .detect import Content, candidate_readers, format_family, inspect, plugin_by_name
 from .failures import Attempt, explain, size_text
 from .grouping import FileGroup, companion_rule_for
+from .readers import prepare_reader
 from .signal import LightSignal, from_reader_dict
 
 #: Data declared up to this size are read into memory; larger data lazily.
@@ -124,6 +125,7 @@ def _load(reader: str, path: Path, lazy: bool) -> list[dict[str, Any]]:
     if reader in HDF5_READERS:
         register_codecs()
     module = importlib.import_module(plugin["api"])
+    prepare_reader(reader, module)
     return list(module.file_reader(str(path), lazy=lazy))
 
 

@@ -10,11 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from ..schema import SignalMetadata
 from ..signal import LightSignal
 
-__all__ = ["VENDORS", "Signals", "Vendor", "find_vendor", "format_label", "settle_file"]
+__all__ = [
+    "VENDORS",
+    "Signals",
+    "Vendor",
+    "find_vendor",
+    "format_label",
+    "prepare_reader",
+    "settle_file",
+]
 
 
 #: ``(signal, its record)`` of every signal of one file
@@ -81,6 +90,15 @@ def find_vendor(signal: LightSignal) -> Vendor | None:
         if vendor.matches(signal):
             return vendor
     return None
+
+
+def prepare_reader(reader: str, module: ModuleType) -> None:
+    """Put this package's faster equivalents into a RosettaSciIO reader module when it is
+    loaded (JEOL event streams: :mod:`extraction.readers.jeol_events`)."""
+    if reader == "JEOL":
+        from .jeol_events import install
+
+        install(module)
 
 
 def settle_file(signals: Signals) -> None:

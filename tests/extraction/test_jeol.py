@@ -9,6 +9,7 @@ import numpy as np
 
 from extraction.core import normalize_signal
 from extraction.signal import Axis, LightSignal
+from tests.extraction.extra_samples import extra_dir
 from tests.extraction.golden import check_record
 
 EDS = "jeol/met03.EDS"
@@ -69,3 +70,51 @@ def test_images_and_element_maps() -> None:
     element_map = normalize_signal(_image("View000_0000004.map"))
     assert (element_map.technique, element_map.kind) == ("EDS", "image")
     assert element_map.imaging_mode == "scanning"
+
+
+def test_event_decoder_gives_what_rosettasciio_decodes(extracted_extra: dict[str, Any]) -> None:
+    """Every frame of a real ``.pts``: the same events, picture, length and completeness as
+    RosettaSciIO's own decoder (which :func:`install` replaces for speed)."""
+    import rsciio.jeol._api as api
+
+    from extraction.readers.jeol_events import ORIGINAL, decode_frame, install
+
+    path = str(extra_dir() / PTS)
+    install(api)
+    assert getattr(api, ORIGINAL) is decode_frame
+    namespace = vars(api)  # where the reader looks the decoder up
+    compiled = _original_decoder()
+    frames: list[bool] = []
+
+    def both(rawdata: Any, _1: Any, _2: Any, picture: np.ndarray, *rest: Any) -> Any:
+        theirs_picture, ours_picture = picture.copy(), picture.copy()
+        theirs = compiled(rawdata, _1, _2, theirs_picture, *rest)
+        ours = decode_frame(rawdata, _1, _2, ours_picture, *rest)
+        frames.append(
+            (theirs[0], theirs[2], theirs[3], theirs[4]) == (ours[0], ours[2], ours[3], ours[4])
+            and np.array_equal(np.asarray(theirs[1]).reshape(-1, 3), ours[1])
+            and np.array_equal(theirs_picture, ours_picture)
+        )
+        picture[...] = ours_picture
+        return ours
+
+    namespace[ORIGINAL] = both
+    try:
+        api.file_reader(path, lazy=True)
+        api.file_reader(path, lazy=True, read_em_image=True, sum_frames=False)
+    finally:
+        namespace[ORIGINAL] = decode_frame
+    assert len(frames) == 30 and all(frames)
+
+
+def _original_decoder() -> Any:
+    """RosettaSciIO's compiled ``_readframe_lazy``, from a fresh copy of its module."""
+    import importlib.util
+
+    import rsciio.jeol._api as api
+
+    spec = importlib.util.find_spec(api.__name__)
+    assert spec is not None and spec.loader is not None
+    fresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fresh)
+    return fresh._readframe_lazy
