@@ -1,8 +1,10 @@
 """The ingest benchmark's measurements (``manage.py bench_ingest`` prints them).
 
 * :func:`throughput`: every file of a folder uploaded through the API (``repeat`` times, each
-  time into a new dataset so that nothing is a duplicate) while N worker processes extract
-  them; files/s and MB/s from the first upload to the last ``done``.
+  time into a new dataset so that nothing is a duplicate), then N worker processes extract
+  the backlog; files/s and MB/s from the workers' start to the last ``done`` (and the
+  uploads' own pace, measured apart: a single client uploading one file at a time would
+  otherwise be what is measured).
 * :func:`upload_speed`: a generated file sent through the real request handler (raw,
   multipart and chunked), streamed, hashed and moved into storage, against a plain write with
   fsync of the same size made just before it, with the process's peak memory.
@@ -82,18 +84,20 @@ def throughput(
     timeout_s: float,
     excludes: Sequence[str],
 ) -> dict[str, Any]:
-    """Upload the folder ``repeat`` times with ``n_workers`` workers extracting; the figures."""
+    """Upload the folder ``repeat`` times, then let ``n_workers`` workers extract the backlog;
+    the figures of both (the uploads' pace does not limit the workers')."""
     files = list_files(folder, excludes)
+    datasets = [bench.dataset(f"w{n_workers}-r{n}") for n in range(repeat)]
+    started = time.perf_counter()
+    uploaded = 0
+    for dataset in datasets:
+        for path in files:
+            bench.client.upload(dataset, path, name=path.name)
+            uploaded += path.stat().st_size
+    upload_s = time.perf_counter() - started
+    queryset = InstrumentFile.objects.filter(dataset__in=datasets)
     with workers(n_workers):
-        datasets = [bench.dataset(f"w{n_workers}-r{n}") for n in range(repeat)]
         started = time.perf_counter()
-        uploaded = 0
-        for dataset in datasets:
-            for path in files:
-                bench.client.upload(dataset, path, name=path.name)
-                uploaded += path.stat().st_size
-        upload_s = time.perf_counter() - started
-        queryset = InstrumentFile.objects.filter(dataset__in=datasets)
         deadline = time.monotonic() + timeout_s
         while queryset.exclude(status__in=FINAL).exists():
             if time.monotonic() > deadline:
@@ -116,6 +120,7 @@ def throughput(
         "megabytes": round(uploaded / MB, 1),
         "seconds": round(elapsed, 2),
         "upload_seconds": round(upload_s, 2),
+        "upload_files_per_s": round(len(files) * len(datasets) / upload_s, 2),
         "files_per_s": round(logical / elapsed, 2),
         "mb_per_s": round(uploaded / MB / elapsed, 2),
         "statuses": statuses,
@@ -126,7 +131,8 @@ def throughput(
         "overhead_ms_p90": _ms(overheads[int(len(overheads) * 0.9)]) if overheads else None,
     }
     bench.say(
-        f"{n_workers} worker(s): {logical} files ({result['megabytes']} MB) upload to done in "
+        f"{n_workers} worker(s): {logical} files ({result['megabytes']} MB) uploaded in "
+        f"{upload_s:.1f} s ({result['upload_files_per_s']} files/s), then extracted in "
         f"{elapsed:.1f} s: {result['files_per_s']} files/s, {result['mb_per_s']} MB/s "
         f"({statuses}); per run: median {result['run_seconds_median']} s, overhead beyond "
         f"the extraction itself median {result['overhead_ms_median']} ms "

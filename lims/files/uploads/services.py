@@ -84,6 +84,7 @@ class _SessionHashers:
         return item[2]
 
     def put(self, key: str, offset: int, path: Path, hasher: BackgroundHasher) -> None:
+        hasher.settle()  # no helper thread waits between requests
         with self._lock:
             self._items[key] = (offset, self._signature(path), hasher)
             while len(self._items) > self._size:

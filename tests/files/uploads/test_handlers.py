@@ -45,3 +45,19 @@ def test_over_the_limit_is_a_413_with_the_reason(settings, tmp_path):
 def test_the_csrf_check_still_applies():
     request = RequestFactory().post("/upload/", {"file": SimpleUploadedFile("a.dm3", b"x")})
     assert receive(request).status_code == 403
+
+
+def test_the_background_hash_is_the_bytes_hash_across_settles():
+    import hashlib
+    import os
+
+    from lims.files.uploads.handlers import BackgroundHasher
+
+    chunks = [os.urandom(n) for n in (10, 1 << 20, 300_000, 5, 2 << 20, 1 << 20, 1 << 20)] * 3
+    hasher = BackgroundHasher()
+    for n, chunk in enumerate(chunks):
+        hasher.update(chunk)
+        if n % 7 == 6:
+            hasher.settle()  # a chunked upload's hasher waits between two requests
+            assert hasher._thread is None
+    assert hasher.hexdigest() == hashlib.sha256(b"".join(chunks)).hexdigest()
