@@ -106,38 +106,76 @@ def _expression(facet: Facet) -> Any:
     return F(facet.column)
 
 
+@dataclass
+class FacetCounts:
+    """The facets' values, and the exact number of matching entries when counting them gave it
+    (the grand total of the scan that applies the whole query), else None."""
+
+    values: dict[str, list[FacetValue]]
+    total: int | None = None
+
+
 def facet_counts(
     entries: QuerySet[SearchEntry], query: CompiledQuery, names: Iterable[str]
-) -> dict[str, list[FacetValue]]:
+) -> FacetCounts:
     """The values of each named facet among ``entries`` (already the user's visible entries)
     that match ``query`` but for the facet's own field; unknown names are left out."""
     facets = [FACETS[name] for name in dict.fromkeys(names) if name in FACETS]
     by_filter: dict[str | None, list[Facet]] = defaultdict(list)
     chosen = {c.field_name for c in query.conditions}
+    postgres = connection.vendor == "postgresql"
+    if postgres and facets:
+        by_filter[None] = []  # the scan with the whole query also gives the total
     for facet in facets:
         if facet.name == "tag":
             continue
         by_filter[facet.field if facet.field in chosen else None].append(facet)
     counts: dict[str, dict[Any, int]] = {}
+    total = None
     for except_field, group in by_filter.items():
         matching = entries.filter(query.filter(except_field=except_field))
-        counts.update(_grouped(matching, group))
+        grouped, grand_total = _grouped(matching, group)
+        counts.update(grouped)
+        if except_field is None:
+            total = grand_total
     if any(f.name == "tag" for f in facets):
-        matching = entries.filter(query.filter(except_field="tag"))
+        counts["tag"] = _tag_counts(entries.filter(query.filter(except_field="tag")))
+    return FacetCounts(
+        {facet.name: _values(facet, counts.get(facet.name, {}), query) for facet in facets},
+        total,
+    )
+
+
+def _tag_counts(entries: QuerySet[SearchEntry]) -> dict[str, int]:
+    """Files per tag of their dataset: on PostgreSQL the matching entries are counted per
+    dataset first (one scan), and only those counts meet the tags."""
+    if connection.vendor != "postgresql":
         rows = (
-            matching.filter(dataset__tags__isnull=False)
+            entries.filter(dataset__tags__isnull=False)
             .values_list("dataset__tags__name")
             .annotate(n=Count("pk"))
             .order_by("-n", "dataset__tags__name")[:TOP]
         )
-        counts["tag"] = dict(rows)
-    return {facet.name: _values(facet, counts.get(facet.name, {}), query) for facet in facets}
+        return dict(rows)
+    inner_sql, params = entries.order_by().values("dataset_id").query.sql_with_params()
+    sql = (
+        "SELECT tag.name, SUM(per_dataset.n) AS n FROM ("
+        f"SELECT hits.dataset_id, count(*) AS n FROM ({inner_sql}) AS hits "
+        "GROUP BY hits.dataset_id) AS per_dataset "
+        "JOIN datasets_dataset_tags AS link ON link.dataset_id = per_dataset.dataset_id "
+        "JOIN datasets_tag AS tag ON tag.id = link.tag_id "
+        f"GROUP BY tag.name ORDER BY n DESC, tag.name LIMIT {TOP}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {name: int(n) for name, n in cursor.fetchall()}
 
 
-def _grouped(entries: QuerySet[SearchEntry], facets: list[Facet]) -> dict[str, dict[Any, int]]:
-    if not facets:
-        return {}
-    if connection.vendor != "postgresql" or len(facets) == 1:
+def _grouped(
+    entries: QuerySet[SearchEntry], facets: list[Facet]
+) -> tuple[dict[str, dict[Any, int]], int | None]:
+    """Counts per value of each facet, and (on PostgreSQL) the grand total, in one scan."""
+    if connection.vendor != "postgresql":
         return {
             facet.name: dict(
                 entries.annotate(facet_value=_expression(facet))
@@ -146,27 +184,35 @@ def _grouped(entries: QuerySet[SearchEntry], facets: list[Facet]) -> dict[str, d
                 .order_by()
             )
             for facet in facets
-        }
-    # One scan for all: GROUPING(f0, f1, …) has a bit set for each column not grouped by.
+        }, None
+    if not facets:
+        return {}, entries.count()
+    # One scan for all: GROUPING(f0, f1, …) has a bit set for each column not grouped by; the
+    # empty grouping set is the grand total.
     columns = {f"f{i}": _expression(facet) for i, facet in enumerate(facets)}
     inner_sql, params = entries.order_by().values(**columns).query.sql_with_params()
     names = ", ".join(columns)
     sets = ", ".join(f"({name})" for name in columns)
     sql = (
         f"SELECT GROUPING({names}), {names}, count(*) FROM ({inner_sql}) AS hits "
-        f"GROUP BY GROUPING SETS ({sets})"
+        f"GROUP BY GROUPING SETS ({sets}, ())"
     )
     counts: dict[str, dict[Any, int]] = {facet.name: {} for facet in facets}
     last = len(facets) - 1
+    everything = (1 << len(facets)) - 1
+    total = 0
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for grouping, *row in cursor.fetchall():
             values, n = row[:-1], row[-1]
+            if grouping == everything:
+                total = n
+                continue
             for i, facet in enumerate(facets):
                 if not (grouping >> (last - i)) & 1:
                     counts[facet.name][values[i]] = n
                     break
-    return counts
+    return counts, total
 
 
 def _values(facet: Facet, counts: dict[Any, int], query: CompiledQuery) -> list[FacetValue]:

@@ -145,7 +145,8 @@ def search_run(
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     visible = SearchEntry.objects.visible_to(user)
     matching = visible.filter(query.filter())
-    count = matching.count()
+    counted = facet_counts(visible, query, facets) if facets else None
+    count = counted.total if counted and counted.total is not None else matching.count()
     pages = max(1, math.ceil(count / page_size))
     page = max(1, min(int(page), pages))
     key = sort_key(sort, query)
@@ -161,7 +162,7 @@ def search_run(
         page=page,
         page_size=page_size,
         sort=key,
-        facets=facet_counts(visible, query, facets) if facets else {},
+        facets=counted.values if counted else {},
     )
 
 
