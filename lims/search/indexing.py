@@ -174,6 +174,8 @@ def entry_for(
             metadata.get("specimen"),
             metadata.get("software"),
             metadata.get("elements"),
+            file.folder,
+            _SPLIT.sub(" ", file.folder),
             file.external_path,
             _SPLIT.sub(" ", file.external_path),
             file.format_label,

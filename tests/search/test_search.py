@@ -56,6 +56,9 @@ def test_words_match_names_microscopes_and_datasets_as_prefixes(catalogue, perso
     assert names(viewer, "diffr") == {DIFFRACTION}
     assert names(viewer, "open surv") == {PLAIN}
     assert names(viewer, "digiscan") == {STEM}  # the detector
+    catalogue["diffraction"].folder = "session_2014/grid-B"
+    catalogue["diffraction"].save()
+    assert names(viewer, "grid-B") == {DIFFRACTION}  # its folder
     assert names(viewer, '"FEI Titan"') == {STEM}
     assert names(viewer, "titan tecnai") == set()
 
