@@ -206,11 +206,17 @@
   function setupSpectrum(root) {
     const holder = root.querySelector(".spectrum-plot");
     const readout = root.querySelector(".readout");
+    let markers = [];
+    try { markers = JSON.parse(root.dataset.markers || "[]"); } catch (e) { markers = []; }
+    const controls = {
+      log: root.querySelector("[data-log-scale]"),
+      markers: root.querySelector("[data-show-markers]"),
+    };
     fetch(root.dataset.spectrumUrl, { credentials: "same-origin" })
       .then((r) => r.json().then((data) => ({ ok: r.ok, data })))
       .then(({ ok, data }) => {
         if (!ok || data.error) throw new Error(data.error || "The spectrum could not be read.");
-        draw(holder, readout, data);
+        draw(holder, readout, data, markers, controls);
       })
       .catch((err) => {
         readout.textContent = err.message;
@@ -218,9 +224,16 @@
         if (fallback) holder.innerHTML = fallback.textContent;
       });
   }
-  function draw(holder, readout, data) {
+  // Where a marker given in eV falls on an axis in this unit (null: an axis of another kind).
+  const EV_PER = { eV: 1, keV: 1000, meV: 0.001 };
+  function draw(holder, readout, data, markers, controls) {
     // Values are computed at extraction time; a value that was not finite is null.
-    const xs = data.x, ys = data.y.map((v) => (v === null ? 0 : v));
+    const xs = data.x, raw = data.y.map((v) => (v === null ? 0 : v));
+    const positive = raw.filter((v) => v > 0);
+    const floor = positive.length ? Math.min(...positive) : 1;
+    let ys = raw;
+    const perUnit = EV_PER[data.x_unit];
+    const marks = perUnit ? markers.map((m) => ({ label: m.label, x: m.energy_ev / perUnit })) : [];
     const xLabel = data.x_unit ? `${data.x_label} (${data.x_unit})` : data.x_label;
     let x0 = xs[0], x1 = xs[xs.length - 1];
     const full = [x0, x1];
@@ -239,11 +252,14 @@
 
     function render() {
       g.innerHTML = "";
+      const log = controls.log && controls.log.checked;
+      // On a log scale a count of 0 sits at the smallest count there is.
+      ys = log ? raw.map((v) => Math.log10(Math.max(v, floor))) : raw;
       const inRange = [];
       for (let i = 0; i < xs.length; i++) if (xs[i] >= x0 && xs[i] <= x1) inRange.push(i);
       ylo = 0; yhi = 1;
       if (inRange.length) {
-        ylo = Math.min(0, ...inRange.map((i) => ys[i]));
+        ylo = log ? Math.min(...inRange.map((i) => ys[i])) : Math.min(0, ...inRange.map((i) => ys[i]));
         yhi = Math.max(...inRange.map((i) => ys[i]));
         if (yhi <= ylo) yhi = ylo + 1;
         yhi += (yhi - ylo) * 0.05;
@@ -257,19 +273,36 @@
         const label = el("text", { x: sx(t), y: m.t + ph + 16, "text-anchor": "middle" }, axis);
         label.textContent = fmt(t);
       });
-      niceTicks(ylo, yhi, 5).forEach((t) => {
+      const yTicks = log
+        ? niceTicks(ylo, yhi, 5).filter((t) => Number.isInteger(t))
+        : niceTicks(ylo, yhi, 5);
+      (yTicks.length ? yTicks : niceTicks(ylo, yhi, 5)).forEach((t) => {
         el("line", { x1: m.l, x2: m.l + pw, y1: sy(t), y2: sy(t) }, grid);
         const label = el("text", { x: m.l - 6, y: sy(t) + 4, "text-anchor": "end" }, axis);
-        label.textContent = fmt(t);
+        label.textContent = log ? fmt(Math.pow(10, t)) : fmt(t);
       });
       el("path", { d: `M${m.l},${m.t}V${m.t + ph}H${m.l + pw}` }, axis);
       const xl = el("text", { x: m.l + pw / 2, y: H - 6, "text-anchor": "middle" }, axis);
       xl.textContent = xLabel;
       const yl = el("text", { x: 14, y: m.t + ph / 2, "text-anchor": "middle", transform: `rotate(-90 14 ${m.t + ph / 2})` }, axis);
-      yl.textContent = data.y_label;
+      yl.textContent = log ? `${data.y_label} (log scale)` : data.y_label;
       const d = inRange.map((i, k) => `${k ? "L" : "M"}${sx(xs[i]).toFixed(1)},${sy(ys[i]).toFixed(1)}`).join("");
       el("path", { class: "trace", d, "vector-effect": "non-scaling-stroke" }, g);
+      if (!controls.markers || controls.markers.checked) {
+        const layer = el("g", { class: "markers" }, g);
+        let lastLabelX = -Infinity, row = 0;
+        marks.filter((mk) => mk.x >= x0 && mk.x <= x1).forEach((mk) => {
+          const x = sx(mk.x);
+          el("line", { x1: x, x2: x, y1: m.t, y2: m.t + ph }, layer);
+          row = x - lastLabelX < 48 ? (row + 1) % 3 : 0;  // stagger labels that would overlap
+          lastLabelX = x;
+          const text = el("text", { x: x + 3, y: m.t + 11 + row * 12 }, layer);
+          text.textContent = mk.label;
+        });
+      }
     }
+    controls.log?.addEventListener("change", render);
+    controls.markers?.addEventListener("change", render);
     function toData(evt) {
       const r = svg.getBoundingClientRect();
       const px = ((evt.clientX - r.left) / r.width) * W;
@@ -286,7 +319,7 @@
       const i = nearest(p.x);
       cursor.setAttribute("x1", sx(xs[i])); cursor.setAttribute("x2", sx(xs[i]));
       cursor.setAttribute("visibility", "visible");
-      readout.textContent = `${xLabel}: ${fmt(xs[i])} · ${data.y_label}: ${fmt(ys[i])}`;
+      readout.textContent = `${xLabel}: ${fmt(xs[i])} · ${data.y_label}: ${fmt(raw[i])}`;
       if (start) {
         const a = Math.min(start.px, p.px), b = Math.max(start.px, p.px);
         band.setAttribute("x", a); band.setAttribute("width", b - a); band.setAttribute("visibility", "visible");

@@ -45,7 +45,7 @@ def test_pages_render_and_enhance(page, screenshot, personas, samples, tmp_path)
         personas.dataset,
         original_name="spectrum.msa",
         stored_file=ContentFile((samples / "msa" / "example1.msa").read_bytes(), name="s.msa"),
-        metadata=summary(kind="spectrum", technique="EDS", magnification=None),
+        metadata=summary(kind="spectrum", technique="EELS", magnification=None, elements=["O"]),
         format_label="msa/msa",
         spectrum=values,
     )
@@ -100,6 +100,12 @@ def test_pages_render_and_enhance(page, screenshot, personas, samples, tmp_path)
     expect(page.locator(".spectrum .readout")).to_contain_text("points")
     page.locator(".spectrum svg rect").last.hover()
     expect(page.locator(".spectrum .readout")).to_contain_text("Counts")
+    # The oxygen K edge (532 eV) is marked inside the 520-540 eV range of the file.
+    expect(page.locator(".spectrum .markers text")).to_have_text(["O K"])
+    page.get_by_label("Log scale").check()
+    expect(page.locator(".spectrum .axis text").last).to_have_text("Counts (log scale)")
+    page.get_by_label("Mark the edges of O").uncheck()
+    expect(page.locator(".spectrum .markers")).to_have_count(0)
     audit(page)
     screenshot(page, "file-spectrum")
 

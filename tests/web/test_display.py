@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lims.core.templatetags.lims_ui import format_number, metadata_tree
@@ -71,3 +73,20 @@ def test_one_number_style_everywhere() -> None:
         "0.05998",
         f"1{TIMES}10⁻⁵",
     ]
+
+
+def test_a_spectrum_names_the_lines_of_the_elements_the_file_says(client, personas) -> None:
+    from tests.web.conftest import SPECTRUM, summary
+
+    metadata = summary(kind="spectrum", technique="EDS", elements=["Cu"], magnification=None)
+    file = done_file(personas.dataset, metadata=metadata, spectrum=SPECTRUM)
+    client.force_login(personas.viewer)
+    soup = page(client.get(file.get_absolute_url()))
+    markers = json.loads(soup.select_one(".spectrum")["data-markers"])
+    assert [m["label"] for m in markers] == [
+        "Cu L\u03b1",
+        "Cu L\u03b21",
+        "Cu K\u03b1",
+        "Cu K\u03b2",
+    ]
+    assert texts(soup, ".spectrum-tools label") == ["Log scale", "Mark the X-ray lines of Cu"]

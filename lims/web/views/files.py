@@ -6,6 +6,7 @@ Downloads and image bytes are served by :mod:`lims.web.views.downloads`
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from extraction import field_spec, format_quantity
+from extraction.elements import spectrum_markers
 from lims.comments.forms import CommentForm
 from lims.comments.models import Comment
 from lims.core.permissions import Action, can, is_facility_manager, only_shared
@@ -111,6 +113,13 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         "tree": tree,
         "extraction": extraction_heading(file, runs),
         "is_spectrum": is_spectrum,
+        "elements": metadata.get("elements") or [],
+        "technique": metadata.get("technique") or "",
+        "spectrum_markers": json.dumps(
+            spectrum_markers(metadata.get("technique"), metadata.get("elements") or [])
+            if is_spectrum
+            else []
+        ),
         "in_progress": file.status in IN_PROGRESS,
         "siblings": siblings,
         "signal_strip": signal_strip(signals, previews),
