@@ -24,8 +24,10 @@ from lims.files.models import (
 )
 from lims.groups.models import ResearchGroup
 from lims.instruments.models import Instrument
+from lims.notes.models import Note
 from lims.ops.models import FixityCursor, FixityProblem
 from lims.projects.models import GroupMembership, Membership, Project
+from lims.search.models import SavedSearch
 from lims.sharing.models import ShareLink, ShareTarget, key_digest
 
 PASSWORD = "correct horse battery"
@@ -248,6 +250,27 @@ class FixityCursorFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["name"]
 
     name = "files"
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Note
+
+    dataset = factory.SubFactory(DatasetFactory)
+    key = factory.Sequence(lambda n: f"sample_{n}")
+    value = "annealed at 400 °C"
+    created_by = factory.LazyAttribute(lambda n: n.dataset.created_by)
+    updated_by = factory.LazyAttribute(lambda n: n.created_by)
+
+
+class SavedSearchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SavedSearch
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Titan STEM {n}")
+    query = "microscope:titan technique:STEM kv:200..300"
+    last_looked_at = factory.LazyFunction(timezone.now)
 
 
 def api_key_for(user) -> str:

@@ -11,6 +11,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+from lims.accounts.models import ApiToken
 from lims.audit.models import AppendOnly, AuditAction, AuditEvent
 from lims.audit.services import audit_record
 from lims.datasets.services import dataset_update
@@ -107,8 +108,9 @@ def test_membership_and_visibility_changes_are_recorded(personas):
 def test_tokens_and_reextractions_are_recorded(client, personas):
     instrument_file = InstrumentFileFactory(dataset=personas.dataset)
     client.force_login(personas.manager)
-    client.post(reverse("account"), {"action": "regenerate"})
-    client.post(reverse("account"), {"action": "revoke"})
+    client.post(reverse("account"), {"name": "Titan PC"})
+    token = ApiToken.objects.get(user=personas.manager, name="Titan PC")
+    client.post(reverse("account"), {"revoke": token.pk})
     client.post(reverse("files:reextract", args=[instrument_file.uid]))
     actions = list(AuditEvent.objects.order_by("id").values_list("action", "actor_name"))
     assert actions == [

@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
+from lims.search.indexing import search_index_files
+from lims.search.models import SearchKey
 from tests.factories import (
     CommentFactory,
     CompanionFileFactory,
@@ -18,12 +20,16 @@ from tests.factories import (
     FolderImportFactory,
     GroupMembershipFactory,
     InstrumentFactory,
+    InstrumentFileFactory,
     MembershipFactory,
+    NoteFactory,
+    SavedSearchFactory,
     ShareLinkFactory,
     SignalPreviewFactory,
     TagFactory,
     UploadSessionFactory,
     UserFactory,
+    api_key_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +58,14 @@ def test_changelists_render_with_search_and_filters(client, model):
     FixityProblemFactory()
     FixityCursorFactory()
     FolderImportFactory()
+    NoteFactory()
+    SavedSearchFactory()
+    api_key_for(UserFactory())
+    indexed = InstrumentFileFactory()
+    search_index_files(file_ids=[indexed.pk])
+    SearchKey.objects.create(
+        dataset=indexed.dataset, key="ImageTags.Microscope Info.Voltage", value_type="number"
+    )
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     assert client.get(url).status_code == 200
