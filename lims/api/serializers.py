@@ -316,9 +316,14 @@ class IngestedFileSerializer(InstrumentFileDetailSerializer):
         allow_null=True,
         help_text="Set when the upload became a companion (a .ser) of this file.",
     )
+    repaired = serializers.BooleanField(
+        read_only=True,
+        help_text="The dataset had these bytes but had lost their stored copy: the upload "
+        "replaced it (and the file is extracted again).",
+    )
 
     class Meta(InstrumentFileDetailSerializer.Meta):
-        fields = [*InstrumentFileDetailSerializer.Meta.fields, "duplicate", "companion"]
+        fields = [*InstrumentFileDetailSerializer.Meta.fields, "duplicate", "companion", "repaired"]
 
 
 class OriginalMetadataSerializer(serializers.Serializer):

@@ -221,3 +221,48 @@ def test_raw_body_upload_with_content_disposition(personas, api_client_for, sett
         HTTP_CONTENT_DISPOSITION='attachment; filename="big.dm4"',
     )
     assert too_big.status_code == 413
+
+
+def test_the_same_bytes_sent_again_repair_a_file_whose_stored_copy_was_lost(
+    personas, api_client_for
+):
+    client = api_client_for(personas.contributor)
+    data = b"EMSA spectrum bytes\n" * 700
+    first = upload(client, personas.dataset, "s.msa", data)
+    instrument_file = InstrumentFile.objects.get(uid=first.json()["uid"])
+    instrument_file.runs.update(status=RunStatus.FAILED)
+    storage = instrument_file.stored_file.storage
+    storage.delete(instrument_file.stored_file.name)  # lost: a disk failure, a careless rm
+    again = upload(client, personas.dataset, "s (copy).msa", data)
+    assert again.status_code == 201, again.content
+    body = again.json()
+    assert (body["uid"], body["repaired"], body["duplicate"]) == (
+        str(instrument_file.uid),
+        True,
+        False,
+    )
+    instrument_file.refresh_from_db()
+    assert stored_bytes(instrument_file) == data
+    assert (
+        instrument_file.original_name == "s.msa"
+    )  # the file is the same, only its bytes came back
+    assert instrument_file.runs.filter(status=RunStatus.QUEUED).count() == 1
+    assert personas.dataset.files.count() == 1
+    # Now whole, the same bytes are a plain duplicate again.
+    third = upload(client, personas.dataset, "s.msa", data)
+    assert third.status_code == 200 and third.json()["repaired"] is False
+
+
+def test_a_lost_companion_is_repaired_too(personas, api_client_for, samples):
+    client = api_client_for(personas.contributor)
+    emi = samples / "tia/old/16x16_STEM_BF_DF_acquire.emi"
+    ser = samples / "tia/old/16x16_STEM_BF_DF_acquire_1.ser"
+    assert upload(client, personas.dataset, emi.name, emi.read_bytes()).status_code == 201
+    assert upload(client, personas.dataset, ser.name, ser.read_bytes()).status_code == 201
+    companion = CompanionFile.objects.get(original_name=ser.name)
+    companion.stored_file.storage.delete(companion.stored_file.name)
+    again = upload(client, personas.dataset, ser.name, ser.read_bytes())
+    assert again.status_code == 201 and again.json()["repaired"] is True
+    companion.refresh_from_db()
+    with companion.stored_file.open("rb") as handle:
+        assert handle.read() == ser.read_bytes()

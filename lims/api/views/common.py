@@ -90,9 +90,10 @@ def visible_dataset(request: Request, uid: Any) -> Dataset:
 
 
 def ingest_response(request: Request, outcome: IngestOutcome) -> Response:
-    """The answer to an upload: 201 with the new file, 200 when the bytes were there already,
-    202 when they are stored but the job queue could not be reached to extract them yet (the
-    run is sent again when it is back)."""
+    """The answer to an upload: 201 with the new file (or with ``repaired`` when the bytes
+    replaced a stored copy the dataset had lost), 200 when the bytes were there already, 202
+    when they are stored but the job queue could not be reached to extract them yet (the run
+    is sent again when it is back)."""
     instrument_file = (
         InstrumentFile.objects.select_related("dataset", "instrument", "uploaded_by")
         .prefetch_related("companions", "previews")
@@ -100,6 +101,7 @@ def ingest_response(request: Request, outcome: IngestOutcome) -> Response:
     )
     waiting = ExtractionRun.objects.filter(file=instrument_file, message=NOT_SENT).exists()
     instrument_file.duplicate = outcome.duplicate  # type: ignore[attr-defined]
+    instrument_file.repaired = outcome.repaired  # type: ignore[attr-defined]
     instrument_file.companion = (  # type: ignore[attr-defined]
         outcome.companion.original_name if outcome.companion else None
     )

@@ -106,6 +106,26 @@ def store_again(storage: Any, name: str, new_name: str) -> str:
     return new_name
 
 
+def bytes_missing(item: InstrumentFile | CompanionFile) -> bool:
+    """Are the stored bytes of a file or companion gone from storage (lost, deleted by hand)?
+
+    Files registered in place are the share's business, never ours to replace.
+    """
+    if item.external_path:
+        return False
+    if not item.stored_file:
+        return True
+    return not item.stored_file.storage.exists(item.stored_file.name)
+
+
+def bytes_restore(*, item: InstrumentFile | CompanionFile, content: File) -> None:
+    """Store ``content`` (bytes with ``item``'s SHA-256) again for ``item``, whose own are
+    missing; remembered by the enclosing storage_rollback like any other stored bytes."""
+    field = item.stored_file
+    _store(field, item.original_name, content)
+    type(item).objects.filter(pk=item.pk).update(stored_file=field.name)
+
+
 def digest(content: File) -> tuple[str, int]:
     """SHA-256 and size of a file object, read in chunks (never whole into memory)."""
     sha = hashlib.sha256()

@@ -7,6 +7,7 @@ file's extraction, which is sent to a worker once the transaction has committed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from lims.core.permissions import Action, require
 from lims.core.storage import delete_stored_after_commit, safe_filename, safe_folder
 from lims.datasets.models import Dataset
 from lims.files.ingest.register import (
+    bytes_missing,
+    bytes_restore,
     companion_add,
     digest_path,
     file_register,
@@ -30,8 +33,10 @@ from lims.files.ingest.register import (
     storage_rollback,
     store_again,
 )
-from lims.files.models import CompanionFile, InstrumentFile
+from lims.files.models import CompanionFile, InstrumentFile, RunStatus
 from lims.files.runs.services import extraction_queue
+
+log = logging.getLogger(__name__)
 
 #: Data files whose primary may arrive after them sort first in a batch (see files_ingest).
 COMPANION_SUFFIXES = (".ser", ".raw")
@@ -43,32 +48,30 @@ class IngestOutcome:
 
     ``file`` is the logical file they belong to: a new one (``created``), an existing one with
     the same SHA-256 (``duplicate``: nothing was stored), or an existing ``.emi``/``.rpl`` the
-    bytes were attached to as ``companion``.
+    bytes were attached to as ``companion``. ``repaired``: the existing file (or companion)
+    with these bytes had lost its stored copy, and these bytes replaced it.
     """
 
     file: InstrumentFile
     created: bool
     duplicate: bool = False
     companion: CompanionFile | None = None
+    repaired: bool = False
 
 
-def duplicate_of(*, dataset: Dataset, sha256: str) -> InstrumentFile | None:
-    """The file of ``dataset`` holding these bytes already, as a primary or a companion.
-
-    Files in the trash do not count: bytes sent again after a deletion make a new file.
-    """
+def holder_of(*, dataset: Dataset, sha256: str) -> InstrumentFile | CompanionFile | None:
+    """The file or companion of ``dataset`` recorded with these bytes (the trash left out)."""
     found = dataset.files.live().filter(sha256=sha256).order_by("id").first()
-    if found is None:
-        companion = (
-            CompanionFile.objects.filter(
-                parent__dataset=dataset, parent__deleted_at__isnull=True, sha256=sha256
-            )
-            .select_related("parent")
-            .order_by("id")
-            .first()
+    if found is not None:
+        return found
+    return (
+        CompanionFile.objects.filter(
+            parent__dataset=dataset, parent__deleted_at__isnull=True, sha256=sha256
         )
-        found = companion.parent if companion else None
-    return found
+        .select_related("parent")
+        .order_by("id")
+        .first()
+    )
 
 
 def _parent_for_companion(dataset: Dataset, name: str, folder: str) -> InstrumentFile | None:
@@ -178,9 +181,9 @@ def file_ingest(
         with storage_rollback(), transaction.atomic():
             # One ingest at a time per dataset: dedup and companion matching need a stable view.
             Dataset.objects.select_for_update().only("pk").get(pk=dataset.pk)
-            existing = duplicate_of(dataset=dataset, sha256=sha256)
-            if existing is not None:
-                return _recorded(IngestOutcome(file=existing, created=False, duplicate=True), user)
+            holder = holder_of(dataset=dataset, sha256=sha256)
+            if holder is not None:
+                return _recorded(_known_bytes(holder, content, user, queue_extraction), user)
             parent = _parent_for_companion(dataset, name, folder)
             if parent is not None:
                 companion = companion_add(parent=parent, name=name, content=content, sha256=sha256)
@@ -213,11 +216,28 @@ def file_ingest(
             return _recorded(IngestOutcome(file=instrument_file, created=True), user)
 
 
+def _known_bytes(
+    holder: InstrumentFile | CompanionFile, content: File | Path, user: User, queue: bool
+) -> IngestOutcome:
+    """Bytes the dataset holds already: a duplicate, or, when the stored copy went missing
+    (lost by the storage, deleted by hand), the repair of that copy, extracted again."""
+    file = holder.parent if isinstance(holder, CompanionFile) else holder
+    if isinstance(content, Path) or not bytes_missing(holder):
+        return IngestOutcome(file=file, created=False, duplicate=True)
+    bytes_restore(item=holder, content=content)
+    log.warning("%s: its missing stored bytes were restored from a new upload", holder)
+    if queue and not file.runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
+        extraction_queue(file=file, user=user)
+    return IngestOutcome(file=file, created=False, repaired=True)
+
+
 def _recorded(outcome: IngestOutcome, user: User) -> IngestOutcome:
     """Record the upload in the audit log (in the ingest's transaction) and pass it on."""
     detail: dict[str, object] = {"sha256": outcome.file.sha256}
     if outcome.duplicate:
         detail["duplicate"] = True
+    if outcome.repaired:
+        detail["repaired"] = True
     if outcome.companion is not None:
         detail["companion"] = outcome.companion.original_name
     audit_record(action=AuditAction.UPLOAD, actor=user, target=outcome.file, detail=detail)

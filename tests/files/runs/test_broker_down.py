@@ -47,8 +47,10 @@ def broker_url(url: str) -> Iterator[None]:
 
 
 def test_an_upload_while_the_broker_is_down_keeps_its_bytes_and_is_sent_later(
-    personas, api_client_for
+    personas, api_client_for, worker_manager
 ):
+    # No worker may take the run sent below while this test's rows are being cleared.
+    worker_manager.stop_shared()
     data = b"EMSA spectrum bytes\n" * 500
     client = api_client_for(personas.contributor)
     with broker_url(UNREACHABLE):
