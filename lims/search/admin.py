@@ -4,29 +4,14 @@ searches belong to their owners and may be looked at or removed."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from lims.core.admin import ReadOnlyModelAdmin
 from lims.search.models import SavedSearch, SearchEntry, SearchKey
 
 
-class DerivedAdmin(admin.ModelAdmin):
-    """Read-only: a row changed by hand would be overwritten at the next indexing."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(SearchEntry)
-class SearchEntryAdmin(DerivedAdmin):
+class SearchEntryAdmin(ReadOnlyModelAdmin):
     list_display = ["name", "project", "dataset", "status", "format_label", "live", "indexed_at"]
     list_filter = ["live", "status"]
     search_fields = ["name", "uid"]
@@ -35,7 +20,7 @@ class SearchEntryAdmin(DerivedAdmin):
 
 
 @admin.register(SearchKey)
-class SearchKeyAdmin(DerivedAdmin):
+class SearchKeyAdmin(ReadOnlyModelAdmin):
     list_display = ["key", "value_type", "dataset"]
     list_filter = ["value_type"]
     search_fields = ["key"]
