@@ -45,6 +45,16 @@ def _openapi_30(schema: dict[str, Any]) -> dict[str, Any]:
     """A schema field's JSON Schema (3.1 style: ``type: [x, "null"]``) as OpenAPI 3.0 reads it
     (``nullable``), which the generated schema is."""
     out = dict(schema)
+    alternatives = out.get("anyOf")
+    if alternatives and {"type": "null"} in alternatives:
+        rest = [a for a in alternatives if a != {"type": "null"}]
+        out.pop("anyOf")
+        out = {**(rest[0] if len(rest) == 1 else {"anyOf": rest}), **out, "nullable": True}
+    if out.get("format") == "date-time":
+        # Acquisition times are the instrument's local time when its zone is unknown
+        # (acquired_at_timezone_known says which): ISO 8601, with or without an offset.
+        out.pop("format")
+        out["description"] = (out.get("description", "") + " (ISO 8601)").strip()
     kinds = out.get("type")
     if isinstance(kinds, list):
         out["type"] = next(k for k in kinds if k != "null")
@@ -75,7 +85,9 @@ def _absolute(context: dict[str, Any], path: str) -> str:
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Project
@@ -244,7 +256,9 @@ class InstrumentFileSerializer(serializers.ModelSerializer):
 
     dataset = serializers.SlugRelatedField(slug_field="uid", read_only=True)
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
-    instrument = serializers.CharField(source="instrument.name", read_only=True, default=None)
+    instrument = serializers.CharField(
+        source="instrument.name", read_only=True, default=None, allow_null=True
+    )
     in_place = serializers.BooleanField(read_only=True)
     companions = CompanionSerializer(many=True, read_only=True)
     metadata = NormalizedMetadataField(read_only=True)
@@ -350,7 +364,7 @@ class FileUploadSerializer(serializers.Serializer):
 
 class ExtractionRunSerializer(serializers.ModelSerializer):
     requested_by = serializers.CharField(
-        source="requested_by.username", read_only=True, default=None
+        source="requested_by.username", read_only=True, default=None, allow_null=True
     )
     duration_s = serializers.FloatField(read_only=True, allow_null=True)
     status = _inline_status(RunStatus)
