@@ -10,6 +10,7 @@ name as their ``Title`` text too.
 
 from __future__ import annotations
 
+import json
 import os
 from concurrent.futures import Future
 from pathlib import Path
@@ -24,7 +25,14 @@ from ..signal import LightSignal
 from ..spectrum import SUFFIX as SPECTRUM_SUFFIX
 from ..spectrum import spectrum_json
 from . import draw
-from .panels import ImagePanel, Panel, PlotPanel, no_preview_reason, panels_for
+from .panels import (
+    ImagePanel,
+    Panel,
+    PlotPanel,
+    frame_panels,
+    no_preview_reason,
+    panels_for,
+)
 from .plot import line_plot
 from .png import encode_png
 
@@ -190,6 +198,32 @@ def _write_spectrum(panels: list[Panel], folder: Path, stem: str) -> Path | None
     return path
 
 
+#: the longest side of a frame of an image stack, as the browser steps through them
+FRAME_SIDE = 640
+FRAMES_SUFFIX = ".frames.json"
+
+
+def _write_frames(
+    signal: LightSignal, record: SignalMetadata, folder: Path, stem: str
+) -> Path | None:
+    """For an image stack or series, one PNG per frame shown (:func:`panels.frame_panels`) and
+    ``<stem>.frames.json``: ``{"total": N, "frames": [{"index": i, "file": name}…]}``."""
+    total, panels = frame_panels(signal, record)
+    if not panels:
+        return None
+    frames = []
+    for index, panel in panels:
+        image = compose([panel], FRAME_SIDE)
+        if image is None:
+            continue
+        name = f"{stem}_frame-{index}.png"
+        _write_png([(folder / name, image)], f"{signal.title} frame {index + 1}")
+        frames.append({"index": index, "file": name})
+    manifest = folder / f"{stem}{FRAMES_SUFFIX}"
+    _write(manifest, json.dumps({"total": total, "frames": frames}).encode())
+    return manifest
+
+
 def render_previews(
     signal: LightSignal,
     record: SignalMetadata,
@@ -219,6 +253,9 @@ def render_previews(
     spectrum = _write_spectrum(panels, folder, stem)
     if spectrum is not None:
         out["spectrum"] = str(spectrum)
+    frames = _write_frames(signal, record, folder, stem)
+    if frames is not None:
+        out["frames"] = str(frames)
     title = signal.title
     pair = compose_pair(panels, title if caption else "")
     for name, image in zip(("thumbnail", "preview"), pair, strict=True):

@@ -20,7 +20,19 @@ from ..schema import SignalMetadata
 from ..signal import UNDEFINED, Axis, LightSignal
 from . import draw, reduce
 
-__all__ = ["ImagePanel", "Panel", "PlotPanel", "no_preview_reason", "panels_for"]
+__all__ = [
+    "MAX_FRAMES",
+    "ImagePanel",
+    "Panel",
+    "PlotPanel",
+    "frame_panels",
+    "no_preview_reason",
+    "panels_for",
+]
+
+#: an image stack or series is shown frame by frame with at most this many frames, chosen
+#: evenly from first to last (each read on its own: a bounded read, never the whole stack)
+MAX_FRAMES = 64
 
 
 @dataclass
@@ -185,6 +197,35 @@ def panels_for(signal: LightSignal, record: SignalMetadata) -> list[Panel]:
             return [_plot_panel(x_axis, y, summed=False)]
         return _spectra(data, nav, x_axis)
     return _other(data)
+
+
+def frame_panels(
+    signal: LightSignal, record: SignalMetadata, max_frames: int = MAX_FRAMES
+) -> tuple[int, list[tuple[int, ImagePanel]]]:
+    """The frames of an image stack or series (one navigation axis of two or more frames,
+    two signal axes, not a 4D-STEM scan or colour picture) as ``(total, [(index, panel)…])``:
+    at most ``max_frames`` of them, evenly spread; ``(0, [])`` for any other signal."""
+    data = signal.data
+    if len(data.shape) != len(signal.axes) or (record.kind or "") == "4d_stem":
+        return 0, []
+    sig = signal.sig_axes
+    data, nav = _drop_single(data, signal.nav_axes)
+    if len(sig) != 2 or len(nav) != 1 or data.dtype.names or _is_colour_channels(data, sig):
+        return 0, []
+    total = int(data.shape[0])
+    if total < 2:
+        return 0, []
+    chosen = sorted({round(i * (total - 1) / (max_frames - 1)) for i in range(max_frames)})
+    chosen = chosen if total > max_frames else list(range(total))
+    log = (record.kind or "") in ("diffraction", "complex")
+    panels = []
+    for index in chosen:
+        frame = reduce.stride_2d(data[index])
+        step = max(1, int(np.ceil(data.shape[-1] / frame.shape[-1])))
+        (pixels,) = reduce.compute(frame)
+        text = f"frame {index + 1} of {total}"
+        panels.append((index, _image_panel(pixels, sig[-1], step, log=log, text=text)))
+    return total, panels
 
 
 def _spectra(data: Any, nav: list[Axis], x_axis: Axis) -> list[Panel]:

@@ -211,6 +211,13 @@ class SignalPreview(models.Model):
     image = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
     thumbnail = models.ImageField(upload_to=_preview_upload_to, max_length=500, blank=True)
     spectrum = models.FileField(upload_to=_preview_upload_to, max_length=500, blank=True)
+    frames = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='An image stack\'s frames as stored PNGs: [{"index": i, "image": name}…] '
+        "(at most 64, evenly spread).",
+    )
+    frame_total = models.PositiveIntegerField(default=0, help_text="Frames in the stack.")
 
     class Meta:
         ordering = ["file", "signal_index"]

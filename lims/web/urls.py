@@ -83,6 +83,11 @@ file_patterns = [
         downloads.signal_preview,
         name="signal-preview",
     ),
+    path(
+        "<uuid:uid>/signals/<int:index>/frames/<int:frame>.png",
+        downloads.signal_frame,
+        name="signal-frame",
+    ),
 ]
 
 comment_patterns = [

@@ -342,7 +342,32 @@
     readout.textContent = `${data.points} points${summed}. Drag across the plot to zoom into a range, double-click to reset.`;
   }
 
+  // ---------------------------------------------------------------- frames of a stack
+  // The slider shows one frame of an image stack at a time in the viewer above it (the
+  // frames were drawn at extraction: each step loads one small PNG).
+  function setupFrames(bar) {
+    const viewer = bar.closest("[data-zoom]");
+    const img = viewer && viewer.querySelector(".viewer-stage img");
+    const slider = bar.querySelector("input[type=range]");
+    const label = bar.querySelector("output");
+    let items = [];
+    try { items = JSON.parse(bar.dataset.frames || "[]"); } catch (e) { items = []; }
+    if (!img || !slider || !items.length) return;
+    const total = bar.dataset.frameTotal;
+    function show() {
+      const item = items[Number(slider.value)];
+      if (!item) return;
+      img.src = item.url;
+      img.alt = `Frame ${item.index + 1} of ${total}`;
+      label.textContent = `${item.index + 1} of ${total}`;
+      slider.setAttribute("aria-valuetext", `frame ${item.index + 1} of ${total}`);
+    }
+    slider.addEventListener("input", show);
+    show();
+  }
+
   function init(scope) {
+    scope.querySelectorAll("[data-frames]").forEach(setupFrames);
     scope.querySelectorAll("[data-zoom]").forEach(setupZoom);
     scope.querySelectorAll("[data-tree-root]").forEach(setupTree);
     scope.querySelectorAll("[data-spectrum-url]").forEach(setupSpectrum);

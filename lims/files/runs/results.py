@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,13 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
         f for p in instrument_file.previews.all() for f in (p.image, p.thumbnail, p.spectrum)
     ]
     old_names = {(f.storage, f.name) for f in old_images if f}
+    storage = instrument_file.preview.storage
+    old_names |= {
+        (storage, frame["image"])
+        for p in instrument_file.previews.all()
+        for frame in p.frames or []
+        if frame.get("image")
+    }
 
     instrument_file.status = file_status
     instrument_file.status_message = result.get("error") or ""
@@ -98,8 +106,11 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
         spectrum = _stored(
             instrument_file, rendered.get("spectrum"), f"signal-{index}{SPECTRUM_SUFFIX}"
         )
+        total, frames = _stored_frames(instrument_file, rendered.get("frames"), index)
         SignalPreview.objects.create(
             file=instrument_file,
+            frames=frames,
+            frame_total=total,
             signal_index=index,
             title=(signal.get("title") or "")[:255],
             kind=(signal.get("kind") or "")[:40],
@@ -129,6 +140,26 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
         ]
     )
     delete_stored_after_commit(old_names)
+
+
+def _stored_frames(
+    instrument_file: InstrumentFile, manifest: str | None, index: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """Store the frames of an image stack (``<stem>.frames.json`` and its PNGs beside it):
+    ``(total, [{"index": i, "image": stored name}…])``."""
+    if not manifest or not Path(manifest).is_file():
+        return 0, []
+    listing = json.loads(Path(manifest).read_text(encoding="utf-8"))
+    folder = Path(manifest).parent
+    frames = []
+    for frame in listing.get("frames") or []:
+        position = int(frame["index"])
+        name = _stored(
+            instrument_file, str(folder / frame["file"]), f"signal-{index}-frame-{position}.png"
+        )
+        if name:
+            frames.append({"index": position, "image": name})
+    return int(listing.get("total") or len(frames)), frames
 
 
 def _stored(instrument_file: InstrumentFile, path: str | None, name: str) -> str | None:

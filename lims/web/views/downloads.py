@@ -8,6 +8,7 @@ the share links the browser holds. Originals, companions and zips are recorded i
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
@@ -77,3 +78,16 @@ def signal_preview(request: HttpRequest, uid: str, index: int, variant: str) -> 
     if variant == "preview":
         return image_response(signal.image)
     raise Http404("Unknown image variant.")
+
+
+@require_safe
+@api_authenticated
+@share_links_admitted
+def signal_frame(request: HttpRequest, uid: str, index: int, frame: int) -> HttpResponse:
+    """One frame (its index in the stack) of an image stack signal, as extraction drew it."""
+    instrument_file = get_object_or_404(_visible(request), uid=uid)
+    signal: SignalPreview = get_object_or_404(instrument_file.previews, signal_index=index)
+    stored = next((f["image"] for f in signal.frames or [] if f.get("index") == frame), None)
+    if stored is None:
+        raise Http404("No such frame.")
+    return image_response(FieldFile(signal, signal._meta.get_field("image"), stored))

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST, require_safe
 
@@ -108,6 +109,7 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         "signal_index": index,
         "selected_preview": selected_preview,
         "preview_src": _preview_src(file, selected_preview),
+        "frames": _frames(file, selected_preview),
         "summary": summary_rows(metadata),
         "warnings": metadata.get("warnings") or [],
         "tree": tree,
@@ -142,6 +144,31 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         "through_share_link": only_shared(request.user, file),
     }
     return render(request, "files/detail.html", context)
+
+
+def _frames(file: InstrumentFile, selected: SignalPreview | None) -> dict[str, Any] | None:
+    """The frames of the shown image stack for the page's slider: ``{total, items, start}``,
+    ``items`` as ``{index, url}``, ``start`` the position of the middle frame (the preview's)."""
+    if selected is None or not selected.frames:
+        return None
+    items = [
+        {
+            "index": frame["index"],
+            "url": reverse(
+                "files:signal-frame", args=[file.uid, selected.signal_index, frame["index"]]
+            ),
+        }
+        for frame in selected.frames
+    ]
+    middle = selected.frame_total // 2
+    start = min(range(len(items)), key=lambda i: abs(items[i]["index"] - middle))
+    return {
+        "total": selected.frame_total,
+        "items": items,
+        "start": start,
+        "start_number": items[start]["index"] + 1,
+        "json": json.dumps(items),
+    }
 
 
 def _preview_src(file: InstrumentFile, selected: SignalPreview | None) -> str:
