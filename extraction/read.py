@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,11 @@ LAZY_MIN_BYTES = 32 * 1024**2
 MATERIALIZE_MAX_BYTES = 64 * 1024**2
 #: A reader that cannot read lazily is not given data declared larger than this.
 MAX_EAGER_BYTES = 1024**3
+#: Under a memory limit, data read into memory may take this share of what the limit leaves
+#: (the data and the copies previews make of them must fit side by side); a reader that
+#: cannot read lazily may take twice that share, and lazily read arrays are brought into
+#: memory only up to half of it.
+EAGER_SHARE_OF_LEFT = 4
 #: Warning categories that speak to programmers, not to the person who owns the file.
 _QUIET_CATEGORIES = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ResourceWarning)
 #: Log or warning texts about this installation rather than the file.
@@ -143,11 +149,15 @@ def _dense(value: Any) -> np.ndarray:
     return np.asarray(value.todense() if hasattr(value, "todense") else value)
 
 
-def _materialize(raw: list[dict[str, Any]]) -> None:
-    """Compute the small lazy arrays of a read in one pass (shared chunks are read once)."""
-    small = [
-        d for d in raw if _is_lazy(d["data"]) and int(d["data"].nbytes) <= MATERIALIZE_MAX_BYTES
-    ]
+def _materialize(raw: list[dict[str, Any]], max_bytes: int = MATERIALIZE_MAX_BYTES) -> None:
+    """Compute the small lazy arrays of a read in one pass (shared chunks are read once), up
+    to ``max_bytes`` in all."""
+    small, total = [], 0
+    for d in raw:
+        nbytes = int(d["data"].nbytes) if _is_lazy(d["data"]) else 0
+        if nbytes and total + nbytes <= max_bytes:
+            small.append(d)
+            total += nbytes
     if not small:
         return
     # dask is imported here: only lazy reads need it
@@ -158,38 +168,89 @@ def _materialize(raw: list[dict[str, Any]]) -> None:
         item["data"] = _dense(value)
 
 
-def _strategy(reader: str, path: Path, size: int, content: Content) -> tuple[bool, int | None]:
+def memory_left() -> int | None:
+    """Bytes of address space this process may still take, or None when it has no limit.
+
+    The extraction child runs each file under ``RLIMIT_AS`` (the worker's memory limit per
+    extraction); what its address space already holds is subtracted.
+    """
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft == resource.RLIM_INFINITY:
+            return None
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[0])
+        return max(soft - pages * os.sysconf("SC_PAGE_SIZE"), 0)
+    except (ImportError, OSError, ValueError):
+        return None
+
+
+class _Budget:
+    """How much a read may hold in memory: the fixed ceilings, lowered under a memory limit."""
+
+    def __init__(self) -> None:
+        self.left = memory_left()
+        share = None if self.left is None else self.left // EAGER_SHARE_OF_LEFT
+        self.eager = EAGER_MAX_BYTES if share is None else min(EAGER_MAX_BYTES, share)
+        self.forced = MAX_EAGER_BYTES if share is None else min(MAX_EAGER_BYTES, 2 * share)
+        self.materialize = (
+            MATERIALIZE_MAX_BYTES if share is None else min(MATERIALIZE_MAX_BYTES, share // 2)
+        )
+
+    def limited_by_memory(self, declared: int) -> bool:
+        """Would ``declared`` bytes have been read into memory but for the memory limit?"""
+        return self.eager < declared <= EAGER_MAX_BYTES
+
+
+def _strategy(
+    reader: str, path: Path, size: int, content: Content, budget: _Budget
+) -> tuple[bool, int | None]:
     """``(lazy, declared bytes)`` for reading ``path`` with ``reader``."""
     declared = declared_bytes(path, reader, size, content.declared)
-    lazy = size >= LAZY_MIN_BYTES or declared is None or declared > EAGER_MAX_BYTES
+    lazy = size >= LAZY_MIN_BYTES or declared is None or declared > budget.eager
     return lazy, declared
 
 
 def _read_with(
     reader: str, path: Path, size: int, content: Content, notes: list[str]
 ) -> list[dict[str, Any]]:
-    lazy, declared = _strategy(reader, path, size, content)
+    budget = _Budget()
+    lazy, declared = _strategy(reader, path, size, content, budget)
     try:
         raw = _load(reader, path, lazy)
     except (ValueError, NotImplementedError, TypeError) as exc:
         if not (lazy and _lazy_refused(exc)):
             raise
-        if declared is not None and declared > MAX_EAGER_BYTES:
+        if declared is not None and declared > budget.forced:
             raise MemoryLimit(
                 f"it declares {size_text(declared)} of data, more than the "
-                f"{size_text(MAX_EAGER_BYTES)} an extraction may hold in memory, and the "
-                f"{reader} reader cannot read it piece by piece"
+                f"{size_text(budget.forced)} an extraction may hold in memory"
+                f"{_under_limit(budget)}, and the {reader} reader cannot read it piece by piece"
             ) from exc
         raw = _load(reader, path, False)
-        if declared is not None and declared > EAGER_MAX_BYTES:
+        lazy = False
+        if declared is not None and declared > budget.eager:
             notes.append(
                 f"read into memory ({size_text(declared)}): the {reader} reader cannot read "
                 "piece by piece"
             )
+    if lazy and declared is not None and budget.limited_by_memory(declared):
+        notes.append(
+            f"read piece by piece: its {size_text(declared)} of data do not fit in memory "
+            f"beside the previews{_under_limit(budget)}"
+        )
     raw = [d for d in raw if isinstance(d, dict) and "data" in d]
     if lazy:
-        _materialize(raw)
+        _materialize(raw, budget.materialize)
     return raw
+
+
+def _under_limit(budget: _Budget) -> str:
+    if budget.left is None:
+        return ""
+    return f" under the memory limit per extraction ({size_text(budget.left)} left)"
 
 
 class MemoryLimit(Exception):
