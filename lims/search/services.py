@@ -150,11 +150,7 @@ def search_run(
     pages = max(1, math.ceil(count / page_size))
     page = max(1, min(int(page), pages))
     key = sort_key(sort, query)
-    rows = list(
-        ordered(matching, query, key)
-        .select_related("project", "dataset", "uploaded_by")
-        .defer("text_a", "text_b", "text_c", "tree")[(page - 1) * page_size : page * page_size]
-    )
+    rows = _page(ordered(matching, query, key), (page - 1) * page_size, page_size)
     return SearchResult(
         query=query,
         count=count,
@@ -164,6 +160,19 @@ def search_run(
         sort=key,
         facets=counted.values if counted else {},
     )
+
+
+def _page(entries: QuerySet[SearchEntry], offset: int, size: int) -> list[SearchEntry]:
+    """One page of ordered entries: their ids first (a narrow read the order's index can answer,
+    however deep the page), then those rows with what the page shows."""
+    ids = list(entries.values_list("file_id", flat=True)[offset : offset + size])
+    found = (
+        SearchEntry.objects.filter(file_id__in=ids)
+        .select_related("project", "dataset", "uploaded_by")
+        .defer("text_a", "text_b", "text_c", "tree")
+        .in_bulk()
+    )
+    return [found[file_id] for file_id in ids if file_id in found]
 
 
 def export_rows(*, user: Any, text: str | None, sort: str | None = None) -> Iterator[list[Any]]:
