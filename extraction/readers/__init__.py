@@ -94,11 +94,14 @@ def find_vendor(signal: LightSignal) -> Vendor | None:
 
 def prepare_reader(reader: str, module: ModuleType) -> None:
     """Put this package's faster equivalents into a RosettaSciIO reader module when it is
-    loaded (JEOL event streams: :mod:`extraction.readers.jeol_events`)."""
+    loaded (JEOL event streams: :mod:`extraction.readers.jeol_events`, and the sparse
+    arrays they are read into: :mod:`extraction.readers._compiled`)."""
     if reader == "JEOL":
+        from ._compiled import cache_sparse_kernels
         from .jeol_events import install
 
         install(module)
+        cache_sparse_kernels()
 
 
 def settle_file(signals: Signals) -> None:

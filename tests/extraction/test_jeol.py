@@ -118,3 +118,16 @@ def _original_decoder() -> Any:
     fresh = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fresh)
     return fresh._readframe_lazy
+
+
+def test_sparse_kernels_are_cached_on_disk_once_a_jeol_reader_loads() -> None:
+    """A fresh extraction process loads them instead of compiling them for seconds."""
+    import rsciio.jeol as reader
+    import sparse.numba_backend._coo.core as core
+    import sparse.numba_backend._coo.indexing as indexing
+
+    from extraction.readers import prepare_reader
+
+    prepare_reader("JEOL", reader)
+    for kernel in (core._validate_coo_coords, indexing._compute_mask):
+        assert type(kernel._cache).__name__ != "NullCache"
