@@ -45,6 +45,7 @@ class AuditAction(models.TextChoices):
     USER_DEACTIVATED = "user_deactivated", "Account deactivated"
     USER_REACTIVATED = "user_reactivated", "Account reactivated"
     OWNERSHIP_TRANSFERRED = "ownership_transferred", "Ownership transferred"
+    DOI_REGISTERED = "doi_registered", "DOI registered"
 
 
 class AppendOnly(Exception):

@@ -376,6 +376,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", SERVER_EMAIL)
 # and the address harvesters write to.
 LIMS_OAI_NAMESPACE = env_str("LIMS_OAI_NAMESPACE", "")
 LIMS_OAI_ADMIN_EMAIL = env_str("LIMS_OAI_ADMIN_EMAIL", SERVER_EMAIL)
+# DOIs through DataCite (off unless the prefix and the repository account are set).
+LIMS_DATACITE_API = env_str("LIMS_DATACITE_API", "https://api.datacite.org")
+LIMS_DATACITE_PREFIX = env_str("LIMS_DATACITE_PREFIX", "")
+LIMS_DATACITE_USER = env_str("LIMS_DATACITE_USER", "")
+LIMS_DATACITE_PASSWORD = env_str("LIMS_DATACITE_PASSWORD", "")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

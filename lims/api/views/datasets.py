@@ -24,6 +24,7 @@ from lims.comments.models import Comment
 from lims.datasets.filters import DatasetFilterSet
 from lims.datasets.models import Dataset
 from lims.datasets.services import dataset_create, dataset_update
+from lims.fair.datacite import DataCiteUnavailable, dataset_doi_register
 from lims.fair.describe import dataset_jsonld
 from lims.fair.export import ExportSource, export_response
 from lims.files.models import InstrumentFile
@@ -129,6 +130,27 @@ class DatasetViewSet(
         )
         name = f"{slugify(dataset.title) or 'dataset'}-ro-crate.zip"
         return export_response(source, request._request, name)
+
+    @extend_schema(
+        summary="Register a DOI for the dataset with DataCite (its project's managers)",
+        description="Only when DOI registration is configured (LIMS_DATACITE_PREFIX) and the "
+        "dataset is public; the DOI resolves to the dataset's page and is kept in `doi`.",
+        request=None,
+        responses={201: s.DatasetDetailSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 502: ERROR},
+    )
+    @action(detail=True, methods=["post"])
+    def doi(self, request: Request, uid: str | None = None) -> Response:
+        try:
+            dataset = dataset_doi_register(
+                dataset=self.get_object(), user=request.user, absolute=request.build_absolute_uri
+            )
+        except DataCiteUnavailable as error:
+            return Response({"detail": str(error)}, status=status.HTTP_502_BAD_GATEWAY)
+        dataset = self.get_queryset().get(pk=dataset.pk)
+        return Response(
+            s.DatasetDetailSerializer(dataset, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         summary="Extract every file of the dataset again (queued; answers at once)",
