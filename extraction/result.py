@@ -11,7 +11,7 @@ from .version import EXTRACTOR_NAME, EXTRACTOR_VERSION
 
 STATUSES = ("ok", "failed", "unsupported")
 #: what ``SignalRecord.previews`` names: two PNGs, and the plotted values of a spectrum
-PREVIEW_NAMES = ("thumbnail", "preview", "spectrum", "frames")
+PREVIEW_NAMES = ("thumbnail", "preview", "spectrum", "frames", "cube")
 
 
 def no_previews() -> dict[str, str | None]:

@@ -32,6 +32,7 @@ from .panels import (
     frame_panels,
     no_preview_reason,
     panels_for,
+    spectrum_cube,
 )
 from .plot import line_plot
 from .png import encode_png
@@ -224,6 +225,31 @@ def _write_frames(
     return manifest
 
 
+CUBE_SUFFIX = ".cube.npz"
+
+
+def _write_cube(
+    signal: LightSignal, record: SignalMetadata, folder: Path, stem: str
+) -> Path | None:
+    """For a spectrum image or line scan, ``<stem>.cube.npz``: the reduced cube
+    (:func:`panels.spectrum_cube`), its channel values and a JSON description, so that the
+    browser shows the spectrum of any (binned) scan position without reading the file."""
+    cube = spectrum_cube(signal, record)
+    if cube is None:
+        return None
+    meta = {
+        "bins": list(cube.bins),
+        "nav_shape": list(cube.nav_shape),
+        "x_label": cube.x_name,
+        "x_unit": cube.x_unit,
+        "y_label": "Counts",
+    }
+    path = folder / f"{stem}{CUBE_SUFFIX}"
+    with path.open("wb") as handle:
+        np.savez_compressed(handle, cube=cube.cube, x=cube.x, meta=np.array(json.dumps(meta)))
+    return path
+
+
 def render_previews(
     signal: LightSignal,
     record: SignalMetadata,
@@ -256,6 +282,9 @@ def render_previews(
     frames = _write_frames(signal, record, folder, stem)
     if frames is not None:
         out["frames"] = str(frames)
+    cube = _write_cube(signal, record, folder, stem)
+    if cube is not None:
+        out["cube"] = str(cube)
     title = signal.title
     pair = compose_pair(panels, title if caption else "")
     for name, image in zip(("thumbnail", "preview"), pair, strict=True):

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..schema import SignalMetadata
 from ..signal import UNDEFINED, Axis, LightSignal
+from ..spectrum import mean_bin
 from . import draw, reduce
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "frame_panels",
     "no_preview_reason",
     "panels_for",
+    "spectrum_cube",
 ]
 
 #: an image stack or series is shown frame by frame with at most this many frames, chosen
@@ -226,6 +228,67 @@ def frame_panels(
         text = f"frame {index + 1} of {total}"
         panels.append((index, _image_panel(pixels, sig[-1], step, log=log, text=text)))
     return total, panels
+
+
+#: a spectrum image is kept for the browser as at most this many positions per axis (summed
+#: over blocks of the scan) …
+CUBE_SIDE = 32
+#: … and this many channels (mean-binned), as float32: at most 4 MiB
+CUBE_CHANNELS = 1024
+#: larger spectrum images get no cube (reading them twice would cost too much at extraction)
+CUBE_MAX_BYTES = 2 * 1024**3
+
+
+@dataclass
+class SpectrumCube:
+    """A spectrum image reduced for the browser: ``cube[row, col]`` is the spectrum summed
+    over the scan positions ``row*bins[0]…`` by ``col*bins[1]…``; ``x`` its channel values."""
+
+    cube: np.ndarray
+    x: np.ndarray
+    bins: tuple[int, int]
+    nav_shape: tuple[int, int]
+    x_name: str
+    x_unit: str
+
+
+def spectrum_cube(signal: LightSignal, record: SignalMetadata) -> SpectrumCube | None:
+    """The reduced cube of a spectrum image or line scan (one signal axis, one or two
+    navigation axes), read block by block (each a bounded read); ``None`` for other signals
+    and for those over :data:`CUBE_MAX_BYTES`."""
+    data = signal.data
+    if len(data.shape) != len(signal.axes) or data.dtype.names:
+        return None
+    if np.issubdtype(np.dtype(data.dtype), np.complexfloating):
+        return None
+    sig = signal.sig_axes
+    data, nav = _drop_single(data, signal.nav_axes)
+    if len(sig) != 1 or len(nav) not in (1, 2) or data.shape[-1] < 2:
+        return None
+    if int(np.prod(data.shape, dtype=np.int64)) * np.dtype(data.dtype).itemsize > CUBE_MAX_BYTES:
+        return None
+    if len(nav) == 1:
+        data = data[None, ...]
+    rows, cols = int(data.shape[0]), int(data.shape[1])
+    bins = (max(1, -(-rows // CUBE_SIDE)), max(1, -(-cols // CUBE_SIDE)))
+    grid = (-(-rows // bins[0]), -(-cols // bins[1]))
+    x_full = _x_values(sig[0], int(data.shape[-1]))
+    x, _ = mean_bin(x_full, np.zeros_like(x_full), CUBE_CHANNELS)
+    cube = np.zeros((*grid, x.size), dtype=np.float32)
+    for r in range(grid[0]):
+        for c in range(grid[1]):
+            index = (
+                slice(r * bins[0], (r + 1) * bins[0]),
+                slice(c * bins[1], (c + 1) * bins[1]),
+            )
+            block = reduce.read_block(data, index).astype(np.float64)
+            summed = np.nan_to_num(block.sum(axis=(0, 1)))
+            _, binned = mean_bin(x_full, summed, CUBE_CHANNELS)
+            cube[r, c] = binned
+    axis = sig[0]
+    name = axis.name if axis.name and axis.name != UNDEFINED else "Channel"
+    unit = axis.units if axis.units and axis.units not in (UNDEFINED, "[]") else ""
+    return SpectrumCube(cube, x, bins, (rows, cols), name, unit)
 
 
 def _spectra(data: Any, nav: list[Axis], x_axis: Axis) -> list[Panel]:

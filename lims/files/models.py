@@ -218,6 +218,13 @@ class SignalPreview(models.Model):
         "(at most 64, evenly spread).",
     )
     frame_total = models.PositiveIntegerField(default=0, help_text="Frames in the stack.")
+    cube = models.FileField(
+        upload_to=_preview_upload_to,
+        max_length=500,
+        blank=True,
+        help_text="A spectrum image reduced for the browser (.npz: at most 32 x 32 positions "
+        "of 1024 channels), so that a click shows a position's spectrum.",
+    )
 
     class Meta:
         ordering = ["file", "signal_index"]

@@ -212,11 +212,23 @@
       log: root.querySelector("[data-log-scale]"),
       markers: root.querySelector("[data-show-markers]"),
     };
-    fetch(root.dataset.spectrumUrl, { credentials: "same-origin" })
+    let drawn = null;
+    function show(data) {
+      if (drawn) drawn.abort();  // the previous plot's listeners go with it
+      drawn = new AbortController();
+      draw(holder, readout, data, markers, controls, drawn.signal);
+    }
+    const getJSON = (url) => fetch(url, { credentials: "same-origin" })
       .then((r) => r.json().then((data) => ({ ok: r.ok, data })))
       .then(({ ok, data }) => {
         if (!ok || data.error) throw new Error(data.error || "The spectrum could not be read.");
-        draw(holder, readout, data, markers, controls);
+        return data;
+      });
+    getJSON(root.dataset.spectrumUrl)
+      .then((summed) => {
+        show(summed);
+        const map = root.querySelector("[data-si-map]");
+        if (map && root.dataset.mapUrl) setupMap(root, map, summed, show, getJSON);
       })
       .catch((err) => {
         readout.textContent = err.message;
@@ -224,9 +236,47 @@
         if (fallback) holder.innerHTML = fallback.textContent;
       });
   }
+  // A spectrum image: a map of its (binned) scan positions, each a button whose grey is the
+  // counts there; choosing one plots that position's spectrum (from the cube extraction
+  // reduced: one small request, never the original file).
+  function setupMap(root, map, summed, show, getJSON) {
+    const sumButton = root.querySelector("[data-si-sum]");
+    getJSON(root.dataset.mapUrl).then((grid) => {
+      const flat = grid.totals.flat();
+      const lo = Math.min(...flat), hi = Math.max(...flat);
+      map.style.gridTemplateColumns = `repeat(${grid.cols}, minmax(0, 1fr))`;
+      const buttons = [];
+      grid.totals.forEach((row, r) => row.forEach((value, c) => {
+        const b = document.createElement("button");
+        b.type = "button";
+        const y0 = r * grid.bins[0], x0 = c * grid.bins[1];
+        const where = grid.bins[0] * grid.bins[1] > 1
+          ? `rows ${y0 + 1}–${Math.min(y0 + grid.bins[0], grid.nav_shape[0])}, columns ${x0 + 1}–${Math.min(x0 + grid.bins[1], grid.nav_shape[1])}`
+          : `row ${r + 1}, column ${c + 1}`;
+        b.setAttribute("aria-label", `Position ${where}`);
+        b.setAttribute("aria-pressed", "false");
+        const level = hi > lo ? Math.round(30 + 200 * (value - lo) / (hi - lo)) : 130;
+        b.style.backgroundColor = `rgb(${level}, ${level}, ${level})`;
+        b.addEventListener("click", () => {
+          getJSON(`${root.dataset.pointUrl}?row=${r}&col=${c}`).then((data) => {
+            buttons.forEach((x) => x.setAttribute("aria-pressed", "false"));
+            b.setAttribute("aria-pressed", "true");
+            data.chosen = where;
+            show(data);
+          });
+        });
+        buttons.push(b);
+        map.appendChild(b);
+      }));
+      sumButton?.addEventListener("click", () => {
+        buttons.forEach((x) => x.setAttribute("aria-pressed", "false"));
+        show(summed);
+      });
+    });
+  }
   // Where a marker given in eV falls on an axis in this unit (null: an axis of another kind).
   const EV_PER = { eV: 1, keV: 1000, meV: 0.001 };
-  function draw(holder, readout, data, markers, controls) {
+  function draw(holder, readout, data, markers, controls, abort) {
     // Values are computed at extraction time; a value that was not finite is null.
     const xs = data.x, raw = data.y.map((v) => (v === null ? 0 : v));
     const positive = raw.filter((v) => v > 0);
@@ -301,8 +351,8 @@
         });
       }
     }
-    controls.log?.addEventListener("change", render);
-    controls.markers?.addEventListener("change", render);
+    controls.log?.addEventListener("change", render, { signal: abort });
+    controls.markers?.addEventListener("change", render, { signal: abort });
     function toData(evt) {
       const r = svg.getBoundingClientRect();
       const px = ((evt.clientX - r.left) / r.width) * W;
@@ -338,7 +388,7 @@
     });
     hit.addEventListener("dblclick", () => { [x0, x1] = full; render(); });
     render();
-    const summed = data.summed ? ", summed over every position" : "";
+    const summed = data.summed ? ", summed over every position" : data.chosen ? ` at ${data.chosen}` : "";
     readout.textContent = `${data.points} points${summed}. Drag across the plot to zoom into a range, double-click to reset.`;
   }
 
@@ -390,8 +440,8 @@
   // a row of the grid as it is laid out; Home and End to the first and last.
   document.addEventListener("keydown", (e) => {
     const grid = e.target.closest && e.target.closest("[data-grid-keys]");
-    if (!grid || e.target.tagName !== "A") return;
-    const links = Array.from(grid.querySelectorAll("a"));
+    if (!grid || !e.target.matches("a, button")) return;
+    const links = Array.from(grid.querySelectorAll("a, button"));
     const at = links.indexOf(e.target);
     const top = (a) => a.getBoundingClientRect().top;
     const perRow = Math.max(1, links.filter((a) => Math.abs(top(a) - top(links[0])) < 2).length);

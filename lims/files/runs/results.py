@@ -66,7 +66,9 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
     signals = result.get("signals") or []
     old_images = [instrument_file.preview, instrument_file.thumbnail]
     old_images += [
-        f for p in instrument_file.previews.all() for f in (p.image, p.thumbnail, p.spectrum)
+        f
+        for p in instrument_file.previews.all()
+        for f in (p.image, p.thumbnail, p.spectrum, p.cube)
     ]
     old_names = {(f.storage, f.name) for f in old_images if f}
     storage = instrument_file.preview.storage
@@ -107,10 +109,12 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
             instrument_file, rendered.get("spectrum"), f"signal-{index}{SPECTRUM_SUFFIX}"
         )
         total, frames = _stored_frames(instrument_file, rendered.get("frames"), index)
+        cube = _stored(instrument_file, rendered.get("cube"), f"signal-{index}.cube.npz")
         SignalPreview.objects.create(
             file=instrument_file,
             frames=frames,
             frame_total=total,
+            cube=cube or "",
             signal_index=index,
             title=(signal.get("title") or "")[:255],
             kind=(signal.get("kind") or "")[:40],

@@ -10,10 +10,18 @@ import json
 import uuid
 from typing import Any
 
+import numpy as np
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -21,6 +29,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from extraction import field_spec, format_quantity
 from extraction.elements import spectrum_markers
+from extraction.spectrum import spectrum_json
 from lims.comments.forms import CommentForm
 from lims.comments.models import Comment
 from lims.core.permissions import Action, can, is_facility_manager, only_shared
@@ -318,5 +327,73 @@ def file_spectrum(request: HttpRequest, uid: Any, index: int) -> HttpResponse:
     except FileNotFoundError as exc:
         raise Http404("The spectrum is missing from storage.") from exc
     response = FileResponse(handle, content_type="application/json")
+    patch_cache_control(response, private=True, max_age=300)
+    return response
+
+
+# --- A spectrum image: its map and the spectrum of one position --------------------------------
+
+
+def _cube(request: HttpRequest, uid: Any, index: int) -> tuple[Any, dict[str, Any]]:
+    """The reduced cube of a spectrum image (precomputed at extraction: a few MiB at most)."""
+    file = _file_or_404(request, uid, light=True)
+    preview = get_object_or_404(file.previews, signal_index=index)
+    if not preview.cube:
+        raise Http404("This signal is no spectrum image.")
+    try:
+        with (
+            preview.cube.storage.open(preview.cube.name, "rb") as handle,
+            np.load(handle) as stored,
+        ):
+            arrays = {"cube": stored["cube"], "x": stored["x"]}
+            meta = json.loads(str(stored["meta"]))
+    except FileNotFoundError as exc:
+        raise Http404("The spectrum image is missing from storage.") from exc
+    return arrays, meta
+
+
+@require_safe
+@api_authenticated
+@share_links_admitted
+def file_signal_map(request: HttpRequest, uid: Any, index: int) -> HttpResponse:
+    """``{rows, cols, bins, nav_shape, totals}`` of a spectrum image: the counts summed over
+    the channels at each (binned) position, for the clickable map."""
+    arrays, meta = _cube(request, uid, index)
+    totals = arrays["cube"].astype(np.float64).sum(axis=2)
+    body = {
+        "rows": int(totals.shape[0]),
+        "cols": int(totals.shape[1]),
+        "bins": meta["bins"],
+        "nav_shape": meta["nav_shape"],
+        "totals": [[round(float(v), 3) for v in row] for row in totals],
+    }
+    response = JsonResponse(body)
+    patch_cache_control(response, private=True, max_age=300)
+    return response
+
+
+@require_safe
+@api_authenticated
+@share_links_admitted
+def file_signal_point(request: HttpRequest, uid: Any, index: int) -> HttpResponse:
+    """The spectrum at one (binned) position of a spectrum image (``?row=&col=``), in the
+    format of :func:`file_spectrum`."""
+    arrays, meta = _cube(request, uid, index)
+    cube = arrays["cube"]
+    try:
+        row, col = int(request.GET.get("row", "")), int(request.GET.get("col", ""))
+    except ValueError:
+        return HttpResponseBadRequest("row and col must be whole numbers.")
+    if not (0 <= row < cube.shape[0] and 0 <= col < cube.shape[1]):
+        return HttpResponseBadRequest(f"row and col lie within {cube.shape[0]} x {cube.shape[1]}.")
+    body = spectrum_json(
+        arrays["x"],
+        cube[row, col].astype(np.float64),
+        x_label=meta["x_label"],
+        x_unit=meta["x_unit"],
+        y_label=meta["y_label"],
+        summed=False,
+    )
+    response = HttpResponse(body, content_type="application/json")
     patch_cache_control(response, private=True, max_age=300)
     return response
