@@ -175,7 +175,11 @@ def _dispatch_many(runs: list[tuple[int, str]]) -> None:
 def _send_in_chunks(runs: list[tuple[int, str]], size: int = 1000) -> Iterator[int]:
     for start in range(0, len(runs), size):
         chunk = runs[start : start + size]
-        yield send_many(EXTRACT_FILE, (([run_id], task_id) for run_id, task_id in chunk))
+        sent = send_many(EXTRACT_FILE, (([run_id], task_id) for run_id, task_id in chunk))
+        ExtractionRun.objects.filter(pk__in=[run_id for run_id, _ in chunk]).update(
+            sent_at=timezone.now()
+        )
+        yield sent
 
 
 def _companion_wait(file: InstrumentFile) -> float:
