@@ -163,3 +163,15 @@ def test_in_place_files_resume_too(personas, api_client_for, tmp_path):
     assert response.status_code == 206
     assert body(response) == b"456789"
     assert response["Content-Range"] == "bytes 4-9/10"
+
+
+def test_through_nginx_the_etag_and_304_still_hold(personas, api_client_for, series, settings):
+    settings.LIMS_DOWNLOADS = "accel"
+    client = api_client_for(personas.viewer)
+    url = f"/api/v1/files/{series.uid}/download/"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"].startswith("/protected/")
+    assert response["ETag"] == f'"{series.sha256}"'
+    assert 'filename="series.emi"' in response["Content-Disposition"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=f'"{series.sha256}"').status_code == 304

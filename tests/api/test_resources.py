@@ -189,3 +189,20 @@ def test_files_are_paged_by_cursor_in_a_stable_order(personas, api_client_for):
     by_kind = client.get("/api/v1/files/?sort=kind&page_size=5").json()
     assert by_kind["count"] == 8 and "page=2" in by_kind["next"]
     assert client.get("/api/v1/files/?cursor=garbage").status_code == 404
+
+
+def test_token_and_instrument_lists_have_bounded_queries(personas, api_client_for):
+    from lims.accounts.services import api_token_create
+
+    client = api_client_for(personas.facility_manager)
+    InstrumentFactory(name="Titan")
+    api_token_create(user=personas.viewer, name="one")
+    tokens, instruments = (
+        _queries(client, "/api/v1/tokens/"),
+        _queries(client, "/api/v1/instruments/"),
+    )
+    for i in range(4):
+        InstrumentFactory(name=f"SEM {i}")
+        api_token_create(user=personas.viewer, name=f"more {i}")
+    assert _queries(client, "/api/v1/tokens/") == tokens <= 4
+    assert _queries(client, "/api/v1/instruments/") == instruments <= 5
