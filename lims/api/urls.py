@@ -18,6 +18,7 @@ from lims.api.views.oai import oai
 from lims.api.views.projects import ProjectViewSet
 from lims.api.views.runs import ExtractionRunViewSet
 from lims.api.views.search import SearchView
+from lims.api.views.search_export import SearchExportView
 from lims.api.views.uploads import UploadSessionViewSet
 
 app_name = "api"
@@ -48,5 +49,6 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("oai/", oai, name="oai"),
     path("search/", SearchView.as_view(), name="search"),
+    path("search/export/", SearchExportView.as_view(), name="search-export"),
     *router.urls,
 ]

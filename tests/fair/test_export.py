@@ -131,3 +131,20 @@ def test_a_search_result_exports_too(personas, api_client_for, dataset):
     outsider = api_client_for(personas.outsider)
     nothing = _zip(outsider.get("/api/v1/files/export/"))
     assert not [n for n in nothing.namelist() if n.startswith("data/")]
+
+
+def test_what_a_search_finds_exports_too(personas, api_client_for, dataset):
+    from lims.search.indexing import search_index_files
+
+    search_index_files(file_ids=list(dataset.files.values_list("id", flat=True)))
+    client = api_client_for(personas.viewer)
+    archive = _zip(client.get("/api/v1/search/export/?q=lattice"))
+    assert check_ro_crate(archive, json.loads(archive.read("ro-crate-metadata.json"))) == []
+    found = client.get("/api/v1/search/?q=lattice&page_size=100").json()["results"]
+    crate = json.loads(archive.read("ro-crate-metadata.json"))
+    exported = {
+        e["identifier"] for e in crate["@graph"] if e.get("@type") == "File" and "identifier" in e
+    }
+    assert exported == {hit["uid"] for hit in found} and len(exported) >= 2
+    nothing = _zip(api_client_for(personas.outsider).get("/api/v1/search/export/?q=lattice"))
+    assert not [n for n in nothing.namelist() if n.startswith("data/")]
