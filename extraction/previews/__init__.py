@@ -32,6 +32,7 @@ from .panels import (
     frame_panels,
     no_preview_reason,
     panels_for,
+    pattern_cube,
     spectrum_cube,
 )
 from .plot import line_plot
@@ -233,11 +234,29 @@ def _write_cube(
 ) -> Path | None:
     """For a spectrum image or line scan, ``<stem>.cube.npz``: the reduced cube
     (:func:`panels.spectrum_cube`), its channel values and a JSON description, so that the
-    browser shows the spectrum of any (binned) scan position without reading the file."""
+    browser shows the spectrum of any (binned) scan position without reading the file; for a
+    4D-STEM scan the reduced diffraction patterns and counts (:func:`panels.pattern_cube`)."""
+    patterns = pattern_cube(signal, record)
+    if patterns is not None:
+        path = folder / f"{stem}{CUBE_SUFFIX}"
+        meta4d = {
+            "kind": "4d_stem",
+            "bins": list(patterns.bins),
+            "nav_shape": list(patterns.nav_shape),
+        }
+        with path.open("wb") as handle:
+            np.savez_compressed(
+                handle,
+                patterns=patterns.patterns,
+                totals=patterns.totals,
+                meta=np.array(json.dumps(meta4d)),
+            )
+        return path
     cube = spectrum_cube(signal, record)
     if cube is None:
         return None
     meta = {
+        "kind": "spectrum_image",
         "bins": list(cube.bins),
         "nav_shape": list(cube.nav_shape),
         "x_label": cube.x_name,

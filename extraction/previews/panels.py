@@ -29,6 +29,7 @@ __all__ = [
     "frame_panels",
     "no_preview_reason",
     "panels_for",
+    "pattern_cube",
     "spectrum_cube",
 ]
 
@@ -289,6 +290,61 @@ def spectrum_cube(signal: LightSignal, record: SignalMetadata) -> SpectrumCube |
     name = axis.name if axis.name and axis.name != UNDEFINED else "Channel"
     unit = axis.units if axis.units and axis.units not in (UNDEFINED, "[]") else ""
     return SpectrumCube(cube, x, bins, (rows, cols), name, unit)
+
+
+#: a 4D-STEM scan is kept for the browser as at most this many positions per axis …
+PATTERN_SIDE = 16
+#: … each diffraction pattern at most this many pixels a side, 8-bit (log-stretched)
+PATTERN_PIXELS = 128
+
+
+@dataclass
+class PatternCube:
+    """A 4D-STEM scan reduced for the browser: ``patterns[row, col]`` is the diffraction
+    pattern summed over a block of scan positions (8-bit, log-stretched), ``totals`` the
+    counts of each block (a virtual image of the scan)."""
+
+    patterns: np.ndarray
+    totals: np.ndarray
+    bins: tuple[int, int]
+    nav_shape: tuple[int, int]
+
+
+def pattern_cube(signal: LightSignal, record: SignalMetadata) -> PatternCube | None:
+    """The reduced patterns of a 4D-STEM scan (two signal axes, two or more navigation axes;
+    more than two are summed), read block by block (bounded reads); ``None`` otherwise."""
+    data = signal.data
+    if (record.kind or "") != "4d_stem" or len(data.shape) != len(signal.axes):
+        return None
+    sig = signal.sig_axes
+    data, nav = _drop_single(data, signal.nav_axes)
+    if len(sig) != 2 or len(nav) < 2 or data.dtype.names:
+        return None
+    if int(np.prod(data.shape, dtype=np.int64)) * np.dtype(data.dtype).itemsize > CUBE_MAX_BYTES:
+        return None
+    extra = len(nav) - 2  # leading navigation axes (array order) summed away
+    rows, cols = int(data.shape[extra]), int(data.shape[extra + 1])
+    bins = (max(1, -(-rows // PATTERN_SIDE)), max(1, -(-cols // PATTERN_SIDE)))
+    grid = (-(-rows // bins[0]), -(-cols // bins[1]))
+    step = max(1, -(-max(data.shape[-2:]) // PATTERN_PIXELS))
+    height, width = -(-data.shape[-2] // step), -(-data.shape[-1] // step)
+    patterns = np.zeros((*grid, height, width), dtype=np.uint8)
+    totals = np.zeros(grid, dtype=np.float64)
+    lead = (slice(None),) * extra
+    for r in range(grid[0]):
+        for c in range(grid[1]):
+            index = (
+                *lead,
+                slice(r * bins[0], (r + 1) * bins[0]),
+                slice(c * bins[1], (c + 1) * bins[1]),
+            )
+            block = reduce.read_block(data, index)
+            if np.iscomplexobj(block):
+                block = np.abs(block)
+            summed = np.nan_to_num(block.astype(np.float64).sum(axis=tuple(range(extra + 2))))
+            totals[r, c] = float(summed.sum())
+            patterns[r, c] = draw.stretch(summed[::step, ::step], log=True)
+    return PatternCube(patterns, totals, bins, (rows, cols))
 
 
 def _spectra(data: Any, nav: list[Axis], x_axis: Axis) -> list[Panel]:

@@ -72,6 +72,11 @@ file_patterns = [
     path("<uuid:uid>/signals/<int:index>/spectrum.json", files.file_spectrum, name="spectrum"),
     path("<uuid:uid>/signals/<int:index>/map.json", files.file_signal_map, name="signal-map"),
     path("<uuid:uid>/signals/<int:index>/point.json", files.file_signal_point, name="signal-point"),
+    path(
+        "<uuid:uid>/signals/<int:index>/pattern.png",
+        files.file_signal_pattern,
+        name="signal-pattern",
+    ),
     path("<uuid:uid>/download/", downloads.download, name="download"),
     path(
         "<uuid:uid>/companions/<int:companion_id>/download/",

@@ -239,35 +239,39 @@
   // A spectrum image: a map of its (binned) scan positions, each a button whose grey is the
   // counts there; choosing one plots that position's spectrum (from the cube extraction
   // reduced: one small request, never the original file).
+  function buildMap(map, grid, choose) {
+    const flat = grid.totals.flat();
+    const lo = Math.min(...flat), hi = Math.max(...flat);
+    map.style.gridTemplateColumns = `repeat(${grid.cols}, minmax(0, 1fr))`;
+    const buttons = [];
+    grid.totals.forEach((row, r) => row.forEach((value, c) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      const y0 = r * grid.bins[0], x0 = c * grid.bins[1];
+      const where = grid.bins[0] * grid.bins[1] > 1
+        ? `rows ${y0 + 1}–${Math.min(y0 + grid.bins[0], grid.nav_shape[0])}, columns ${x0 + 1}–${Math.min(x0 + grid.bins[1], grid.nav_shape[1])}`
+        : `row ${r + 1}, column ${c + 1}`;
+      b.setAttribute("aria-label", `Position ${where}`);
+      b.setAttribute("aria-pressed", "false");
+      const level = hi > lo ? Math.round(30 + 200 * (value - lo) / (hi - lo)) : 130;
+      b.style.backgroundColor = `rgb(${level}, ${level}, ${level})`;
+      b.addEventListener("click", () => choose(r, c, where, b, buttons));
+      buttons.push(b);
+      map.appendChild(b);
+    }));
+    return buttons;
+  }
   function setupMap(root, map, summed, show, getJSON) {
     const sumButton = root.querySelector("[data-si-sum]");
     getJSON(root.dataset.mapUrl).then((grid) => {
-      const flat = grid.totals.flat();
-      const lo = Math.min(...flat), hi = Math.max(...flat);
-      map.style.gridTemplateColumns = `repeat(${grid.cols}, minmax(0, 1fr))`;
-      const buttons = [];
-      grid.totals.forEach((row, r) => row.forEach((value, c) => {
-        const b = document.createElement("button");
-        b.type = "button";
-        const y0 = r * grid.bins[0], x0 = c * grid.bins[1];
-        const where = grid.bins[0] * grid.bins[1] > 1
-          ? `rows ${y0 + 1}–${Math.min(y0 + grid.bins[0], grid.nav_shape[0])}, columns ${x0 + 1}–${Math.min(x0 + grid.bins[1], grid.nav_shape[1])}`
-          : `row ${r + 1}, column ${c + 1}`;
-        b.setAttribute("aria-label", `Position ${where}`);
-        b.setAttribute("aria-pressed", "false");
-        const level = hi > lo ? Math.round(30 + 200 * (value - lo) / (hi - lo)) : 130;
-        b.style.backgroundColor = `rgb(${level}, ${level}, ${level})`;
-        b.addEventListener("click", () => {
-          getJSON(`${root.dataset.pointUrl}?row=${r}&col=${c}`).then((data) => {
-            buttons.forEach((x) => x.setAttribute("aria-pressed", "false"));
-            b.setAttribute("aria-pressed", "true");
-            data.chosen = where;
-            show(data);
-          });
+      const buttons = buildMap(map, grid, (r, c, where, b) => {
+        getJSON(`${root.dataset.pointUrl}?row=${r}&col=${c}`).then((data) => {
+          buttons.forEach((x) => x.setAttribute("aria-pressed", "false"));
+          b.setAttribute("aria-pressed", "true");
+          data.chosen = where;
+          show(data);
         });
-        buttons.push(b);
-        map.appendChild(b);
-      }));
+      });
       sumButton?.addEventListener("click", () => {
         buttons.forEach((x) => x.setAttribute("aria-pressed", "false"));
         show(summed);
@@ -416,8 +420,27 @@
     show();
   }
 
+  // A 4D-STEM scan: the same map of scan positions; choosing one shows its diffraction
+  // pattern (a small PNG of the patterns extraction reduced).
+  function setupScan(root) {
+    const map = root.querySelector("[data-si-map]");
+    const img = root.querySelector("[data-pattern]");
+    const caption = root.querySelector("[data-pattern-caption]");
+    fetch(root.dataset.mapUrl, { credentials: "same-origin" }).then((r) => r.json()).then((grid) => {
+      buildMap(map, grid, (r, c, where, button, buttons) => {
+        img.src = `${root.dataset.patternUrl}?row=${r}&col=${c}`;
+        img.alt = `Diffraction pattern at ${where}`;
+        img.hidden = false;
+        caption.textContent = `Diffraction pattern at ${where}`;
+        buttons.forEach((x) => x.setAttribute("aria-pressed", "false"));
+        button.setAttribute("aria-pressed", "true");
+      });
+    });
+  }
+
   function init(scope) {
     scope.querySelectorAll("[data-frames]").forEach(setupFrames);
+    scope.querySelectorAll(".scan-explorer[data-map-url]").forEach(setupScan);
     scope.querySelectorAll("[data-zoom]").forEach(setupZoom);
     scope.querySelectorAll("[data-tree-root]").forEach(setupTree);
     scope.querySelectorAll("[data-spectrum-url]").forEach(setupSpectrum);

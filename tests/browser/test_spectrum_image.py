@@ -1,5 +1,6 @@
 """A spectrum image in the browser: the map of its scan positions, a click (or the keyboard)
-plots one position's spectrum; an image stack's slider steps through its frames."""
+plots one position's spectrum; an image stack's slider steps through its frames; a 4D-STEM
+scan shows the diffraction pattern of the position chosen."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def test_spectrum_image_positions_and_stack_frames(page, personas, samples) -> N
         folder / "16x16-spectrum_image_5x5x4000-not_square.emi",
     )
     stack = _extracted(personas, samples / "digitalmicrograph" / "test_stackbuilder_imagestack.dm3")
+    scan = _extracted(personas, samples / "emd" / "Si100_4D.emd")
     sign_in(page, personas.viewer.username)
 
     page.goto(si.get_absolute_url())
@@ -59,4 +61,13 @@ def test_spectrum_image_positions_and_stack_frames(page, personas, samples) -> N
     expect(page.locator("#frame-label")).to_have_text("3 of 3")
     expect(page.locator(".viewer-stage img")).to_have_attribute("alt", "Frame 3 of 3")
     page.wait_for_function("() => document.querySelector('.viewer-stage img').naturalWidth > 0")
+    audit(page)
+
+    page.goto(scan.get_absolute_url())
+    expect(page.locator(".scan-explorer [data-si-map] button")).to_have_count(121)
+    page.get_by_role("button", name="Position row 6, column 6").click()
+    expect(page.locator("[data-pattern-caption]")).to_have_text(
+        "Diffraction pattern at row 6, column 6"
+    )
+    page.wait_for_function("() => document.querySelector('[data-pattern]').naturalWidth === 8")
     audit(page)

@@ -3,10 +3,12 @@ cube extraction reduced (no request reads the original)."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from lims.files.ingest.services import file_ingest
 from lims.files.runs.execute import extraction_run_execute
@@ -60,3 +62,31 @@ def test_a_position_of_a_spectrum_image_shows_its_spectrum(client, personas, sam
     assert client.get(spectrum["data-point-url"], {"row": "x", "col": 0}).status_code == 400
     client.force_login(personas.outsider)
     assert client.get(spectrum["data-map-url"]).status_code == 404
+
+
+def test_a_position_of_a_4d_stem_scan_shows_its_diffraction_pattern(
+    client, personas, samples
+) -> None:
+    file = file_ingest(
+        dataset=personas.dataset,
+        upload=samples / "emd" / "Si100_4D.emd",
+        user=personas.contributor,
+        queue_extraction=False,
+    ).file
+    assert extraction_run_execute(run_id=extraction_queue(file=file).pk) == "done"
+    file.refresh_from_db()
+    file.stored_file.storage.delete(file.stored_file.name)  # pages never read the original
+
+    client.force_login(personas.viewer)
+    soup = page(client.get(file.get_absolute_url()))
+    explorer = soup.select_one(".scan-explorer")
+    assert explorer["data-map-url"] == reverse("files:signal-map", args=[file.uid, 0])
+    grid = client.get(explorer["data-map-url"]).json()
+    assert (grid["rows"], grid["cols"], grid["nav_shape"]) == (11, 11, [11, 11])
+    response = client.get(explorer["data-pattern-url"], {"row": 10, "col": 0})
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(response.content)).size == (8, 8)
+    assert client.get(explorer["data-pattern-url"], {"row": 11, "col": 0}).status_code == 400
+    # A 4D-STEM scan has patterns, not spectra.
+    point = reverse("files:signal-point", args=[file.uid, 0])
+    assert client.get(point, {"row": 0, "col": 0}).status_code == 404

@@ -6,6 +6,7 @@ Downloads and image bytes are served by :mod:`lims.web.views.downloads`
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from typing import Any
@@ -26,6 +27,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST, require_safe
+from PIL import Image
 
 from extraction import field_spec, format_quantity
 from extraction.elements import spectrum_markers
@@ -335,17 +337,18 @@ def file_spectrum(request: HttpRequest, uid: Any, index: int) -> HttpResponse:
 
 
 def _cube(request: HttpRequest, uid: Any, index: int) -> tuple[Any, dict[str, Any]]:
-    """The reduced cube of a spectrum image (precomputed at extraction: a few MiB at most)."""
+    """The reduced cube of a spectrum image or 4D-STEM scan (precomputed at extraction: a few
+    MiB at most): its arrays and description."""
     file = _file_or_404(request, uid, light=True)
     preview = get_object_or_404(file.previews, signal_index=index)
     if not preview.cube:
-        raise Http404("This signal is no spectrum image.")
+        raise Http404("This signal is no spectrum image nor 4D-STEM scan.")
     try:
         with (
             preview.cube.storage.open(preview.cube.name, "rb") as handle,
             np.load(handle) as stored,
         ):
-            arrays = {"cube": stored["cube"], "x": stored["x"]}
+            arrays = {key: stored[key] for key in stored.files if key != "meta"}
             meta = json.loads(str(stored["meta"]))
     except FileNotFoundError as exc:
         raise Http404("The spectrum image is missing from storage.") from exc
@@ -356,10 +359,12 @@ def _cube(request: HttpRequest, uid: Any, index: int) -> tuple[Any, dict[str, An
 @api_authenticated
 @share_links_admitted
 def file_signal_map(request: HttpRequest, uid: Any, index: int) -> HttpResponse:
-    """``{rows, cols, bins, nav_shape, totals}`` of a spectrum image: the counts summed over
-    the channels at each (binned) position, for the clickable map."""
+    """``{rows, cols, bins, nav_shape, totals}`` of a spectrum image or 4D-STEM scan: the
+    counts at each (binned) scan position, for the clickable map."""
     arrays, meta = _cube(request, uid, index)
-    totals = arrays["cube"].astype(np.float64).sum(axis=2)
+    totals = arrays.get("totals")
+    if totals is None:
+        totals = arrays["cube"].astype(np.float64).sum(axis=2)
     body = {
         "rows": int(totals.shape[0]),
         "cols": int(totals.shape[1]),
@@ -379,13 +384,12 @@ def file_signal_point(request: HttpRequest, uid: Any, index: int) -> HttpRespons
     """The spectrum at one (binned) position of a spectrum image (``?row=&col=``), in the
     format of :func:`file_spectrum`."""
     arrays, meta = _cube(request, uid, index)
+    if "cube" not in arrays:
+        raise Http404("This signal is no spectrum image.")
     cube = arrays["cube"]
-    try:
-        row, col = int(request.GET.get("row", "")), int(request.GET.get("col", ""))
-    except ValueError:
-        return HttpResponseBadRequest("row and col must be whole numbers.")
-    if not (0 <= row < cube.shape[0] and 0 <= col < cube.shape[1]):
-        return HttpResponseBadRequest(f"row and col lie within {cube.shape[0]} x {cube.shape[1]}.")
+    row, col, error = _position(request, cube.shape)
+    if error is not None:
+        return error
     body = spectrum_json(
         arrays["x"],
         cube[row, col].astype(np.float64),
@@ -395,5 +399,36 @@ def file_signal_point(request: HttpRequest, uid: Any, index: int) -> HttpRespons
         summed=False,
     )
     response = HttpResponse(body, content_type="application/json")
+    patch_cache_control(response, private=True, max_age=300)
+    return response
+
+
+def _position(request: HttpRequest, shape: tuple[int, ...]) -> tuple[int, int, HttpResponse | None]:
+    """``?row=&col=`` within the first two axes of ``shape``, or a 400 saying why not."""
+    try:
+        row, col = int(request.GET.get("row", "")), int(request.GET.get("col", ""))
+    except ValueError:
+        return 0, 0, HttpResponseBadRequest("row and col must be whole numbers.")
+    if not (0 <= row < shape[0] and 0 <= col < shape[1]):
+        return 0, 0, HttpResponseBadRequest(f"row and col lie within {shape[0]} x {shape[1]}.")
+    return row, col, None
+
+
+@require_safe
+@api_authenticated
+@share_links_admitted
+def file_signal_pattern(request: HttpRequest, uid: Any, index: int) -> HttpResponse:
+    """The diffraction pattern (PNG) at one (binned) scan position of a 4D-STEM scan
+    (``?row=&col=``), as extraction reduced it."""
+    arrays, _ = _cube(request, uid, index)
+    if "patterns" not in arrays:
+        raise Http404("This signal is no 4D-STEM scan.")
+    patterns = arrays["patterns"]
+    row, col, error = _position(request, patterns.shape)
+    if error is not None:
+        return error
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(patterns[row, col])).save(buffer, format="PNG")
+    response = HttpResponse(buffer.getvalue(), content_type="image/png")
     patch_cache_control(response, private=True, max_age=300)
     return response
