@@ -25,6 +25,7 @@ from lims.files.models import (
     UploadStatus,
 )
 from lims.instruments.models import Instrument
+from lims.notes.models import Note
 from lims.projects.models import GroupMembership, Membership, Project
 
 
@@ -537,3 +538,45 @@ class InstrumentSerializer(serializers.ModelSerializer):
             "active",
             "n_files",
         ]
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    """User metadata: one key-value pair on a dataset or a file."""
+
+    dataset = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
+    file = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, default=None, allow_null=True
+    )
+    updated_by = serializers.CharField(
+        source="updated_by.username", read_only=True, default=None, allow_null=True
+    )
+
+    class Meta:
+        model = Note
+        fields = [
+            "id",
+            "dataset",
+            "file",
+            "key",
+            "value",
+            "number",
+            "unit",
+            "created_by",
+            "created_at",
+            "updated_by",
+            "updated_at",
+        ]
+
+
+class NoteValueSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=100, help_text="e.g. “sample ID”.")
+    value = serializers.CharField(max_length=1000, help_text="e.g. “GR-17” or “450”.")
+    unit = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, help_text="e.g. “°C” (pint's units)."
+    )
+
+
+class NoteWriteSerializer(NoteValueSerializer):
+    dataset = serializers.UUIDField(required=False, help_text="The dataset it is about, or…")
+    file = serializers.UUIDField(required=False, help_text="…the file it is about.")

@@ -14,6 +14,7 @@ from lims.api.views.comments import CommentViewSet
 from lims.api.views.datasets import DatasetViewSet
 from lims.api.views.files import InstrumentFileViewSet
 from lims.api.views.instruments import InstrumentViewSet
+from lims.api.views.notes import NoteViewSet
 from lims.api.views.oai import oai
 from lims.api.views.projects import ProjectViewSet
 from lims.api.views.runs import ExtractionRunViewSet
@@ -30,6 +31,7 @@ router.register("files", InstrumentFileViewSet, basename="file")
 router.register("uploads", UploadSessionViewSet, basename="upload")
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("comments", CommentViewSet, basename="comment")
+router.register("notes", NoteViewSet, basename="note")
 router.register("runs", ExtractionRunViewSet, basename="run")
 router.register("instruments", InstrumentViewSet, basename="instrument")
 

@@ -38,6 +38,7 @@ from lims.fair.licenses import license_ref
 from lims.files.downloads import CHUNK, ZipPipe, open_original
 from lims.files.models import CompanionFile, InstrumentFile
 from lims.instruments.models import Instrument
+from lims.notes.models import Note
 
 #: Columns of ``metadata/files.csv``: the file's identity, then every normalized field that a
 #: table shows, in the schema's order (values in SI units: the header names the unit).
@@ -130,8 +131,24 @@ def _file_metadata(instrument_file: InstrumentFile, absolute: Absolute) -> str:
         "metadata": instrument_file.metadata,
         "signals": instrument_file.signals,
         "original_metadata": instrument_file.original_metadata,
+        "notes": _notes(instrument_file.notes.all()),
     }
     return json.dumps(body, ensure_ascii=False, indent=1, default=str)
+
+
+def _notes(notes: Any) -> list[dict[str, Any]]:
+    """User metadata as exported: key, value, number, unit, who wrote it and when."""
+    return [
+        {
+            "key": note.key,
+            "value": note.value,
+            "number": note.number,
+            "unit": note.unit,
+            "by": note.created_by.get_username() if note.created_by_id else None,
+            "updated_at": note.updated_at.isoformat(),
+        }
+        for note in notes
+    ]
 
 
 def _csv_value(value: Any) -> Any:
@@ -172,6 +189,7 @@ def _dataset_json(dataset: Dataset, absolute: Absolute) -> str:
         "tags": [tag.name for tag in dataset.tags.all()],
         "license": dataset.license,
         "doi": dataset.doi,
+        "notes": _notes(dataset.notes.select_related("created_by")),
         "identifier": dataset_identifier(dataset, absolute),
         "citation": citation(dataset, absolute),
         "created_by": dataset.created_by.get_username(),
@@ -267,7 +285,7 @@ def export_stream(source: ExportSource, absolute: Absolute) -> Iterator[bytes]:
     files = (
         source.files.select_related("dataset", "instrument")
         .prefetch_related(None)
-        .prefetch_related(companions)
+        .prefetch_related(companions, Prefetch("notes", Note.objects.select_related("created_by")))
     )
     with zipfile.ZipFile(pipe, "w", allowZip64=True) as archive:
         for instrument_file in files.order_by("id").iterator(chunk_size=ROWS_PER_QUERY):

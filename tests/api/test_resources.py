@@ -206,3 +206,52 @@ def test_token_and_instrument_lists_have_bounded_queries(personas, api_client_fo
         api_token_create(user=personas.viewer, name=f"more {i}")
     assert _queries(client, "/api/v1/tokens/") == tokens <= 4
     assert _queries(client, "/api/v1/instruments/") == instruments <= 5
+
+
+def test_user_metadata_notes(personas, api_client_for):
+    instrument_file = InstrumentFileFactory(dataset=personas.dataset, original_name="a.dm3")
+    contributor = api_client_for(personas.contributor)
+    made = contributor.post(
+        "/api/v1/notes/",
+        {"file": str(instrument_file.uid), "key": "anneal", "value": "450", "unit": "degC"},
+    )
+    assert made.status_code == 201
+    note = made.json()
+    assert (note["key"], note["number"], note["created_by"]) == ("anneal", 450.0, "carla")
+    on_dataset = contributor.post(
+        "/api/v1/notes/",
+        {"dataset": str(personas.dataset.uid), "key": "sample ID", "value": "GR-17"},
+    )
+    assert on_dataset.status_code == 201
+    taken = contributor.post(
+        "/api/v1/notes/", {"dataset": str(personas.dataset.uid), "key": "sample ID", "value": "x"}
+    )
+    assert taken.status_code == 400 and "key" in taken.json()
+    viewer = api_client_for(personas.viewer)
+    listed = viewer.get(f"/api/v1/notes/?file={instrument_file.uid}").json()["results"]
+    assert [(n["key"], n["value"], n["unit"]) for n in listed] == [("anneal", "450", "degC")]
+    assert (
+        viewer.post(
+            "/api/v1/notes/", {"file": str(instrument_file.uid), "key": "k", "value": "v"}
+        ).status_code
+        == 403
+    )
+    assert (
+        viewer.patch(f"/api/v1/notes/{note['id']}/", {"key": "anneal", "value": "1"}).status_code
+        == 403
+    )
+    changed = contributor.patch(
+        f"/api/v1/notes/{note['id']}/", {"key": "anneal", "value": "500", "unit": "degC"}
+    )
+    assert changed.status_code == 200 and changed.json()["number"] == 500.0
+    outsider = api_client_for(personas.outsider)
+    assert outsider.get(f"/api/v1/notes/{note['id']}/").status_code == 404
+    assert (
+        api_client_for(personas.manager).delete(f"/api/v1/notes/{note['id']}/").status_code == 204
+    )
+    few = _queries(viewer, "/api/v1/notes/")
+    for i in range(4):
+        contributor.post(
+            "/api/v1/notes/", {"file": str(instrument_file.uid), "key": f"k{i}", "value": "1"}
+        )
+    assert _queries(viewer, "/api/v1/notes/") == few <= 6

@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 
 from lims.audit.models import AuditEvent
 from lims.files.ingest.register import companion_add
+from lims.notes.models import Note
 from tests.factories import CommentFactory, InstrumentFactory, InstrumentFileFactory
 from tests.fair.rocrate_rules import check_ro_crate
 from tests.web.conftest import done_file, summary
@@ -46,6 +47,10 @@ def dataset(personas):
     # Same name, same folder: kept apart in the archive.
     InstrumentFileFactory(dataset=dataset, original_name="lattice.dm3", content=b"other")
     CommentFactory(dataset=dataset, author=personas.viewer, body="Nice series.")
+    Note.objects.create(
+        dataset=dataset, key="sample ID", value="GR-17", created_by=personas.manager
+    )
+    Note.objects.create(file=lattice, key="anneal", value="450", number=450, unit="degC")
     CommentFactory(file=lattice, dataset=None, author=personas.manager, body="Drift corrected.")
     return dataset
 
@@ -97,6 +102,14 @@ def test_a_dataset_exports_as_a_valid_ro_crate(personas, api_client_for, dataset
     row = next(r for r in table if r["path"] == "data/lattice.dm3")
     assert row["technique"] == "STEM" and row["beam_energy [eV]"] == "300000.0"
     own = json.loads(archive.read("dataset.json"))
+    assert [(n["key"], n["value"], n["by"]) for n in own["notes"]] == [
+        ("sample ID", "GR-17", "margaret")
+    ]
+    lattice_file = Note.objects.get(key="anneal").file
+    per_file = json.loads(archive.read(f"metadata/{lattice_file.uid}.json"))
+    assert [(n["key"], n["number"], n["unit"]) for n in per_file["notes"]] == [
+        ("anneal", 450.0, "degC")
+    ]
     assert own["license"] == "CC-BY-4.0" and own["citation"].endswith(f"/datasets/{dataset.uid}/")
     comments = json.loads(archive.read("comments.json"))
     assert sorted(c["body"] for c in comments) == ["Drift corrected.", "Nice series."]

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from lims.api import serializers as s
-from lims.api.views.common import ERROR
+from lims.api.views.common import ERROR, visible_target
 from lims.comments.filters import CommentFilterSet
 from lims.comments.models import Comment
 from lims.comments.services import comment_create, comment_delete, comment_update
-from lims.datasets.models import Dataset
-from lims.files.models import InstrumentFile
 
 
 @extend_schema_view(
@@ -47,17 +43,7 @@ class CommentViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
         data = s.CommentWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        if bool(fields.get("dataset")) == bool(fields.get("file")):
-            raise ValidationError({"detail": "Name either a dataset or a file."})
-        target: Dataset | InstrumentFile
-        if fields.get("dataset"):
-            target = get_object_or_404(
-                Dataset.objects.visible_to(request.user), uid=fields["dataset"]
-            )
-        else:
-            target = get_object_or_404(
-                InstrumentFile.objects.visible_to(request.user), uid=fields["file"]
-            )
+        target = visible_target(request, fields)
         comment = comment_create(author=request.user, body=fields["body"], target=target)
         comment = self.get_queryset().get(pk=comment.pk)
         return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -87,6 +88,16 @@ def visible_dataset(request: Request, uid: Any) -> Dataset:
     return get_object_or_404(
         Dataset.objects.visible_to(request.user).select_related("project"), uid=uid
     )
+
+
+def visible_target(request: Request, fields: dict[str, Any]) -> Dataset | InstrumentFile:
+    """The dataset or the file (``dataset`` or ``file``: one uid of the two) a comment or a
+    note is about, if the user may see it (else 404); 400 unless exactly one is named."""
+    if bool(fields.get("dataset")) == bool(fields.get("file")):
+        raise ValidationError({"detail": "Name either a dataset or a file."})
+    if fields.get("dataset"):
+        return visible_dataset(request, fields["dataset"])
+    return get_object_or_404(InstrumentFile.objects.visible_to(request.user), uid=fields["file"])
 
 
 def ingest_response(request: Request, outcome: IngestOutcome) -> Response:
