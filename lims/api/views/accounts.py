@@ -5,7 +5,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -62,6 +67,13 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
     @extend_schema(
         summary="Make a token (the key is in this answer only)",
         request=s.ApiTokenCreateSerializer,
+        examples=[
+            OpenApiExample(
+                "A token for an instrument PC",
+                value={"name": "Titan PC", "expires_at": "2027-12-31T23:59:59Z"},
+                request_only=True,
+            )
+        ],
         responses={201: s.ApiTokenCreatedSerializer, 400: ERROR},
     )
     def create(self, request: Request) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,6 +37,16 @@ class CommentViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         summary="Comment on a dataset or a file (anyone who may see it, signed in)",
         request=s.CommentWriteSerializer,
+        examples=[
+            OpenApiExample(
+                "On a file",
+                value={
+                    "file": "3f2b8f4e-4c1e-4a57-9d1c-8c6f0e0b1a2d",
+                    "body": "Drift corrected in the second half.",
+                },
+                request_only=True,
+            )
+        ],
         responses={201: s.CommentSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
     )
     def create(self, request: Request) -> Response:

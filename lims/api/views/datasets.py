@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -58,6 +58,18 @@ class DatasetViewSet(
     @extend_schema(
         summary="Create a dataset in a project (contributors and managers)",
         request=s.DatasetWriteSerializer,
+        examples=[
+            OpenApiExample(
+                "A session",
+                value={
+                    "project": "graphene",
+                    "title": "Titan 2024-03-14",
+                    "tags": ["STEM", "graphene"],
+                    "license": "CC-BY-4.0",
+                },
+                request_only=True,
+            )
+        ],
         responses={201: s.DatasetSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
     )
     def create(self, request: Request) -> Response:

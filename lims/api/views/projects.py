@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -59,6 +59,13 @@ class ProjectViewSet(
     @extend_schema(
         summary="Start a project (you become its manager)",
         request=s.ProjectWriteSerializer,
+        examples=[
+            OpenApiExample(
+                "A private project",
+                value={"name": "Perovskite solar cells", "visibility": "private"},
+                request_only=True,
+            )
+        ],
         responses={201: s.ProjectDetailSerializer, 400: ERROR, 401: ERROR},
     )
     def create(self, request: Request) -> Response:
@@ -90,6 +97,7 @@ class ProjectViewSet(
     @extend_schema(
         summary="Give a person a role in the project (its managers)",
         request=s.RoleSerializer,
+        examples=[OpenApiExample("Make a contributor", value={"role": "contributor"})],
         responses={200: s.MemberSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
     )
     @action(detail=True, methods=["put"], url_path=r"members/(?P<username>[^/]+)")
