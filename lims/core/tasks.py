@@ -13,6 +13,7 @@ from typing import Any
 
 from celery import current_app
 from django.db import InterfaceError, OperationalError
+from kombu.exceptions import ChannelError
 
 #: Errors worth another try: storage and database hiccups. An unreadable file is not one of
 #: them: extraction reports it as a ``failed`` result.
@@ -50,3 +51,16 @@ def send_many(name: str, calls: Iterable[tuple[Sequence[Any], str | None]]) -> i
             task.apply_async(args=list(args), task_id=task_id, producer=producer)
             sent += 1
     return sent
+
+
+def queue_length(name: str) -> int:
+    """Messages waiting in the broker's queue ``name`` (not those a worker holds). Raises
+    when the broker cannot be reached."""
+    with current_app.connection_for_read() as connection:
+        connection.ensure_connection(max_retries=1)
+        try:
+            declared = connection.default_channel.queue_declare(queue=name, passive=True)
+        except ChannelError:
+            # a queue nobody has declared yet (on Redis: one that is empty) holds nothing
+            return 0
+        return int(declared.message_count)

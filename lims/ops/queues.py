@@ -12,7 +12,8 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from kombu.exceptions import ChannelError
+
+from lims.core.tasks import queue_length
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +29,7 @@ def queue_names() -> list[str]:
 def queue_lengths() -> dict[str, int]:
     """Messages waiting in each queue (not those a worker holds). Raises when the broker
     cannot be reached."""
-    lengths: dict[str, int] = {}
-    with current_app.connection_for_read() as connection:
-        connection.ensure_connection(max_retries=1)
-        channel = connection.default_channel
-        for name in queue_names():
-            try:
-                lengths[name] = channel.queue_declare(queue=name, passive=True).message_count
-            except ChannelError:
-                # A queue nobody has declared yet (on Redis: one that is empty) holds nothing.
-                lengths[name] = 0
-    return lengths
+    return {name: queue_length(name) for name in queue_names()}
 
 
 def workers_alive(*, timeout: float = 1.0, limit: int | None = None) -> list[str]:

@@ -32,10 +32,17 @@ from django.utils import timezone
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
 from lims.core.permissions import SYSTEM, acting_user, require_facility_manager
+from lims.core.tasks import queue_length
 from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile, RunStatus
 from lims.files.runs.execute import lost_too_often, run_finish_failed, run_lock
 from lims.files.runs.lease import lease_valid, runs_lost
-from lims.files.runs.services import MAX_ATTEMPTS, NOT_SENT, extraction_queue, run_send
+from lims.files.runs.services import (
+    EXTRACT_FILE,
+    MAX_ATTEMPTS,
+    NOT_SENT,
+    extraction_queue,
+    run_send,
+)
 
 if TYPE_CHECKING:
     from lims.core.permissions import AnyUser
@@ -103,13 +110,30 @@ def _recover_lost(run_id: int) -> str:
     return "sent again"
 
 
+def _extraction_backlog() -> int | None:
+    """Messages still waiting in the extraction queue (None when the broker cannot say)."""
+    try:
+        return queue_length(settings.CELERY_TASK_ROUTES[EXTRACT_FILE]["queue"])
+    except Exception:  # the broker, or a transport that cannot count: assume nothing waits
+        return None
+
+
 def _overdue_queued(stale_after: dt.timedelta) -> list[tuple[int, str]]:
-    """Queued runs never sent, or sent so long ago that no worker can still have them."""
+    """Queued runs never sent, or sent so long ago that no worker can still have them.
+
+    While messages still wait in the extraction queue (a bulk import's backlog drains for
+    hours), a run sent long ago is most likely among them, not lost: sending every such run
+    again would pile up duplicates by the ten thousand. Its turn comes once the queue is
+    empty.
+    """
     cutoff = timezone.now() - stale_after
+    lost = Q(message=NOT_SENT)
+    if not _extraction_backlog():
+        lost |= Q(last_sent__lt=cutoff)
     return list(
         ExtractionRun.objects.filter(status=RunStatus.QUEUED)
         .annotate(last_sent=Coalesce(F("sent_at"), F("queued_at")))
-        .filter(Q(message=NOT_SENT) | Q(last_sent__lt=cutoff))
+        .filter(lost)
         .order_by("id")
         .values_list("id", "task_id")
     )

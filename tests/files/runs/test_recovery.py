@@ -51,3 +51,34 @@ def test_recent_and_finished_runs_are_left_alone(samples):
     _other, finished = _file_with_a_lost_run(samples, age=dt.timedelta(hours=2))
     ExtractionRun.objects.filter(pk=finished.pk).update(status=RunStatus.DONE)
     assert extraction_runs_recover(stale_after=dt.timedelta(hours=1)).total == 0
+
+
+def test_runs_waiting_behind_a_backlog_are_not_sent_again(samples, settings, celery_worker):
+    """A bulk import's runs wait in the extraction queue for hours: not lost, not resent."""
+    from celery import current_app
+
+    from lims.core.tasks import queue_length
+
+    # the extraction queue as recovery sees it: one that no worker of the session consumes
+    queue = "extraction-backlog-test"
+    settings.CELERY_TASK_ROUTES = {"files.extract_file": {"queue": queue}}
+
+    def purge() -> None:  # empty the queue, keeping the broker's bindings (no FLUSHDB)
+        with current_app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(queue)
+
+    _file, waiting = _file_with_a_lost_run(samples, age=dt.timedelta(hours=2))
+    current_app.send_task("files.extract_file", args=[0], queue=queue)  # another run's
+    try:
+        assert queue_length(queue) == 1
+        assert extraction_runs_recover(stale_after=dt.timedelta(hours=1)).resent == []
+        purge()  # the queue drained: now the old run's message is taken for lost
+        assert extraction_runs_recover(stale_after=dt.timedelta(hours=1)).resent == [waiting.pk]
+    finally:
+        purge()
+
+    def done():
+        waiting.refresh_from_db()
+        return waiting.status == RunStatus.DONE
+
+    wait_for(done, timeout=120, what="the run sent again once the queue drained")
