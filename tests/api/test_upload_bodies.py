@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import socket
 import time
 
@@ -136,19 +137,32 @@ def test_a_body_unlike_the_announced_sha256_is_refused(personas, api_client_for)
     assert bad.status_code == 400
 
 
-def _send_part_of_a_body(live_server, token: str, dataset, declared: int, sent: int):
+def _send_part(live_server, token: str, request_line: str, header: str, declared: int, body):
+    """Announce ``declared`` bytes of body, send ``body`` only, and keep the socket open."""
     host, port = live_server.thread.host, live_server.thread.port
     sock = socket.create_connection((host, port), timeout=30)
     head = (
-        f"POST {FILES_URL}?dataset={dataset.uid} HTTP/1.1\r\n"
-        f"Host: {host}:{port}\r\n"
-        f"Authorization: Token {token}\r\n"
-        "Content-Type: application/octet-stream\r\n"
-        'Content-Disposition: attachment; filename="cut.msa"\r\n'
+        f"{request_line} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Token {token}\r\n"
+        f"Content-Type: application/octet-stream\r\n{header}\r\n"
         f"Content-Length: {declared}\r\n\r\n"
     )
-    sock.sendall(head.encode() + b"m" * sent)
+    sock.sendall(head.encode() + body)
     return sock
+
+
+def _send_part_of_a_body(live_server, token: str, dataset, declared: int, sent: int):
+    request_line = f"POST {FILES_URL}?dataset={dataset.uid}"
+    header = 'Content-Disposition: attachment; filename="cut.msa"'
+    return _send_part(live_server, token, request_line, header, declared, b"m" * sent)
+
+
+def _answer_after_half_close(sock) -> bytes:
+    sock.shutdown(socket.SHUT_WR)
+    answer = b""
+    while chunk := sock.recv(65536):
+        answer += chunk
+    sock.close()
+    return answer
 
 
 def _wait(condition, what: str, timeout: float = 20) -> None:
@@ -164,11 +178,7 @@ def test_a_client_that_disconnects_mid_upload_leaves_nothing(personas, live_serv
     token = api_key_for(personas.contributor)
     # The client stops sending (half-closes): the server answers 400 and keeps nothing.
     sock = _send_part_of_a_body(live_server, token, personas.dataset, 1_000_000, 400_000)
-    sock.shutdown(socket.SHUT_WR)
-    answer = b""
-    while chunk := sock.recv(65536):
-        answer += chunk
-    sock.close()
+    answer = _answer_after_half_close(sock)
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
     assert b"ended after 400000 of the 1000000 bytes" in answer
     assert nothing_kept()
@@ -180,3 +190,60 @@ def test_a_client_that_disconnects_mid_upload_leaves_nothing(personas, live_serv
     sock.close()  # with linger 0: a reset, as when a laptop drops off the network
     _wait(lambda: not list(partial_dir().glob("*.upload*")), "the server to drop the upload")
     assert nothing_kept()
+
+
+def _http(live_server, token: str, method: str, path: str, body: bytes = b"", **headers: str):
+    """One request to the live server; (status, JSON body)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{live_server.url}{path}",
+        data=body if method in ("PUT", "POST") else None,
+        method=method,
+        headers={"Authorization": f"Token {token}", **headers},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_cut_off_by_a_disconnect_keeps_what_arrived_and_resumes(personas, live_server):
+    token = api_key_for(personas.contributor)
+    data = bytes(range(256)) * 8000  # 2,048,000 bytes
+    status, session = _http(
+        live_server,
+        token,
+        "POST",
+        "/api/v1/uploads/",
+        json.dumps(
+            {"dataset": str(personas.dataset.uid), "filename": "scan.dm4", "size": len(data)}
+        ).encode(),
+        **{"Content-Type": "application/json"},
+    )
+    assert status == 201, session
+    uid = session["uid"]
+    header = f"Content-Range: bytes 0-999999/{len(data)}"
+    sock = _send_part(
+        live_server, token, f"PUT /api/v1/uploads/{uid}/", header, 1_000_000, data[:400_000]
+    )
+    answer = _answer_after_half_close(sock)  # the laptop went to sleep mid-chunk
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b"resume at 400000" in answer
+    assert _http(live_server, token, "GET", f"/api/v1/uploads/{uid}/")[1]["offset"] == 400_000
+    status, body = _http(
+        live_server,
+        token,
+        "PUT",
+        f"/api/v1/uploads/{uid}/",
+        data[400_000:],
+        **{"Content-Range": f"bytes 400000-{len(data) - 1}/{len(data)}"},
+    )
+    assert status == 200 and body["offset"] == len(data), body
+    status, done = _http(live_server, token, "POST", f"/api/v1/uploads/{uid}/complete/")
+    assert status == 201 and done["sha256"] == hashlib.sha256(data).hexdigest(), done
+    with InstrumentFile.objects.get(uid=done["uid"]).stored_file.open("rb") as handle:
+        assert handle.read() == data

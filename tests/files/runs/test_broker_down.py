@@ -77,3 +77,32 @@ def test_an_upload_while_the_broker_is_down_keeps_its_bytes_and_is_sent_later(
     run.refresh_from_db()
     assert (run.status, run.message) == (RunStatus.QUEUED, "")
     assert extraction_runs_recover().total == 0
+
+
+def test_a_chunked_upload_completed_while_the_broker_is_down_is_stored_and_waits(
+    personas, api_client_for, worker_manager
+):
+    worker_manager.stop_shared()
+    data = b"\x00DM4 bytes" * 30_000
+    client = api_client_for(personas.contributor)
+    session = client.post(
+        "/api/v1/uploads/",
+        {"dataset": str(personas.dataset.uid), "filename": "scan.dm4", "size": len(data)},
+        format="json",
+    ).json()
+    chunk = client.generic(
+        "PUT",
+        f"/api/v1/uploads/{session['uid']}/",
+        data,
+        content_type="application/octet-stream",
+        HTTP_CONTENT_RANGE=f"bytes 0-{len(data) - 1}/{len(data)}",
+    )
+    assert chunk.status_code == 200, chunk.content
+    with broker_url(UNREACHABLE):
+        done = client.post(f"/api/v1/uploads/{session['uid']}/complete/")
+    assert done.status_code == 202, done.content
+    instrument_file = InstrumentFile.objects.get(uid=done.json()["uid"])
+    with instrument_file.stored_file.open("rb") as handle:
+        assert handle.read() == data
+    assert instrument_file.runs.get().message == NOT_SENT
+    assert extraction_runs_recover().resent == [instrument_file.runs.get().pk]
