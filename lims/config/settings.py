@@ -365,6 +365,8 @@ LIMS_FIXITY_MAX_MB_PER_S = env_int("LIMS_FIXITY_MAX_MB_PER_S", 50)
 # /health/ready fails when no worker answers a ping (web hosts behind a load balancer that
 # should stay in rotation without workers set it to false).
 LIMS_READY_REQUIRES_WORKER = env_bool("LIMS_READY_REQUIRES_WORKER", True)
+# How long /health/ready waits for the first worker's answer to its ping, in seconds.
+LIMS_READY_WORKER_TIMEOUT = env_int("LIMS_READY_WORKER_TIMEOUT", 1)
 # /metrics: with a token, Prometheus sends "Authorization: Bearer <token>"; without one, only
 # direct (not proxied) requests from this host are answered.
 LIMS_METRICS_TOKEN = env_str("LIMS_METRICS_TOKEN")

@@ -54,10 +54,11 @@ def check_storage() -> dict[str, Any]:
 def check_workers() -> dict[str, Any]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"alive": [], "eager": True}
-    alive = workers_alive(timeout=1.0, limit=1)
+    timeout = settings.LIMS_READY_WORKER_TIMEOUT
+    alive = workers_alive(timeout=timeout, limit=1)
     can_ping = not settings.CELERY_BROKER_URL.startswith("filesystem")
     if not alive and settings.LIMS_READY_REQUIRES_WORKER and can_ping:
-        raise RuntimeError("no worker answered a ping within 1 s")
+        raise RuntimeError(f"no worker answered a ping within {timeout:g} s")
     return {"alive": alive}
 
 
