@@ -34,8 +34,9 @@ from lims.search.indexing import entry_for, value_type
 from lims.search.models import SearchEntry, SearchKey
 
 CHUNK = 20_000
-#: The rare vendor key: in about one file in a thousand.
-RARE_KEY = "Experiment.Holder.Tomography Tilt Step"
+#: The rare vendor key (as flattened from the DigitalMicrograph-like tree): in about one file in
+#: a thousand.
+RARE_KEY = "ImageTags.Experiment.Holder.Tomography Tilt Step"
 
 
 @dataclass(frozen=True)
