@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any
 
@@ -22,6 +22,7 @@ from django.utils import timezone
 from lims.comments.models import Comment
 from lims.core.tasks import send
 from lims.files.models import InstrumentFile
+from lims.notes.models import Note
 from lims.search.models import SearchEntry, SearchKey, schema_columns
 
 #: Reindexing more files than this after a dataset, project or instrument changes goes to the
@@ -36,6 +37,8 @@ MAX_COMMENTS_TEXT = 4000
 #: ``ImageList.TagGroup1.ImageTags…`` reads as ``ImageTags…``).
 _CONTAINER = re.compile(r"^(TagGroup\d+|ImageList|\d+)$")
 _SPLIT = re.compile(r"[\W_]+")
+#: The top of the user metadata's keys in the vendor tree (``"Notes.sample ID" = GR-17``).
+NOTES = "Notes"
 
 
 def flatten_tree(tree: Any) -> dict[str, Any]:
@@ -95,14 +98,16 @@ def value_type(value: Any) -> str:
 
 
 def _words(*values: Any) -> str:
-    """Texts for the full-text columns; names also split at ``_ . -`` so parts match."""
+    """Texts for the full-text columns, split at every character that is not a letter or a
+    digit (``SI_0012.dm3`` and ``GR-17`` are words a query's parts match; PostgreSQL's parser
+    would keep ``-17`` or a file name whole)."""
     parts: list[str] = []
     for value in values:
         if isinstance(value, list | tuple):
             parts.extend(str(v) for v in value if v)
         elif value:
             parts.append(str(value))
-    return " ".join(parts)
+    return _SPLIT.sub(" ", " ".join(parts)).strip()
 
 
 def _decade(value: Any) -> int | None:
@@ -122,16 +127,24 @@ def _text(value: Any) -> str | None:
 
 
 def entry_for(
-    file: InstrumentFile, comments: str = "", tags: list[str] | None = None
+    file: InstrumentFile,
+    comments: str = "",
+    tags: list[str] | None = None,
+    notes: Sequence[tuple[str, str, float | None, str]] = (),
 ) -> tuple[SearchEntry, dict[str, Any]]:
-    """The index entry of a file (its dataset, project and instrument loaded; its dataset's
-    tags read unless given) and its flattened vendor tree."""
+    """The index entry of a file (its dataset, project and instrument loaded; its own and its
+    dataset's tags read unless given), with the user metadata (notes: key, value, number,
+    unit) of the file and its dataset, and its flattened vendor tree (the notes in it too,
+    under ``Notes.<key>``)."""
     metadata = file.metadata if isinstance(file.metadata, dict) else {}
     dataset, project = file.dataset, file.dataset.project
     if tags is None:
-        tags = [t.name for t in dataset.tags.all()]
+        tags = [t.name for t in dataset.tags.all()] + [t.name for t in file.tags.all()]
     tags = sorted({t.lower() for t in tags})
     tree = vendor_tree(file.original_metadata, metadata.get("primary_signal"))
+    for key, value, number, _unit in notes:
+        tree.setdefault(f"{NOTES}.{key}"[:300], number if number is not None else value[:200])
+    notes_text = " ".join(f"{key} {value} {unit}" for key, value, _n, unit in notes)
     acquired = timezone.localtime(file.acquired_at) if file.acquired_at else None
     beam = _number(metadata.get("beam_energy"))
     name = file.original_name
@@ -155,7 +168,7 @@ def entry_for(
         pixel_size_decade=_decade(metadata.get("pixel_size")),
         tags=("|" + "|".join(tags) + "|")[:2000] if tags else "",
         thumbnail=file.thumbnail.name or "",
-        text_a=_words(name, _SPLIT.sub(" ", name), metadata.get("title")),
+        text_a=_words(name, metadata.get("title")),
         text_b=_words(
             metadata.get("microscope"),
             file.instrument.name if file.instrument else None,
@@ -175,11 +188,10 @@ def entry_for(
             metadata.get("software"),
             metadata.get("elements"),
             file.folder,
-            _SPLIT.sub(" ", file.folder),
             file.external_path,
-            _SPLIT.sub(" ", file.external_path),
             file.format_label,
             metadata.get("format"),
+            notes_text,
             comments,
         ),
         tree=tree,
@@ -188,6 +200,22 @@ def entry_for(
         value = metadata.get(spec.key)
         setattr(entry, spec.key, _number(value) if spec.unit else _text(value))
     return entry, tree
+
+
+def _notes_by_target(
+    files: list[InstrumentFile],
+) -> dict[tuple[str, int], list[tuple[str, str, float | None, str]]]:
+    """The notes (user metadata) on these files and on their datasets, per target."""
+    notes: dict[tuple[str, int], list[tuple[str, str, float | None, str]]] = {}
+    rows = Note.objects.filter(
+        Q(file_id__in=[f.pk for f in files]) | Q(dataset_id__in={f.dataset_id for f in files})
+    ).order_by("id")
+    for file_id, dataset_id, key, value, number, unit in rows.values_list(
+        "file_id", "dataset_id", "key", "value", "number", "unit"
+    ):
+        target = ("file", file_id) if file_id else ("dataset", dataset_id)
+        notes.setdefault(target, []).append((key, value, number, unit))
+    return notes
 
 
 def _comments_by_target(files: list[InstrumentFile]) -> dict[tuple[str, int], str]:
@@ -223,17 +251,21 @@ def search_index_files(*, file_ids: Iterable[int]) -> int:
         files = list(
             InstrumentFile.objects.filter(id__in=ids[start : start + BATCH])
             .select_related("dataset__project", "instrument")
-            .prefetch_related("dataset__tags")
+            .prefetch_related("dataset__tags", "tags")
         )
         if not files:
             continue
         comments = _comments_by_target(files)
+        notes = _notes_by_target(files)
         entries, keys = [], set()
         for file in files:
             text = comments.get(("file", file.pk), "") + comments.get(
                 ("dataset", file.dataset_id), ""
             )
-            entry, tree = entry_for(file, text)
+            annotations = notes.get(("file", file.pk), []) + notes.get(
+                ("dataset", file.dataset_id), []
+            )
+            entry, tree = entry_for(file, text, notes=annotations)
             entries.append(entry)
             keys.update((file.dataset_id, k, value_type(v)) for k, v in tree.items())
         SearchEntry.objects.bulk_create(

@@ -11,6 +11,7 @@ from lims.comments.models import Comment
 from lims.datasets.models import Dataset
 from lims.files.models import InstrumentFile
 from lims.instruments.models import Instrument
+from lims.notes.models import Note
 from lims.projects.models import Project
 from lims.search.indexing import search_index_files, search_live_update, search_reindex_soon
 
@@ -61,9 +62,25 @@ def tags_changed(sender: Any, instance: Any, action: str, pk_set: Any, **kwargs:
         search_reindex_soon(dataset_ids=list(pk_set))
 
 
+@receiver(m2m_changed, sender=InstrumentFile.tags.through, dispatch_uid="lims.search.file_tags")
+def file_tags_changed(sender: Any, instance: Any, action: str, pk_set: Any, **kwargs: Any) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if isinstance(instance, InstrumentFile):
+        search_index_files(file_ids=[instance.pk])
+    elif pk_set:  # from the tag's side
+        search_index_files(file_ids=list(pk_set))
+
+
 @receiver(post_save, sender=Comment, dispatch_uid="lims.search.comment_saved")
 @receiver(post_delete, sender=Comment, dispatch_uid="lims.search.comment_deleted")
-def comment_changed(sender: Any, instance: Comment, raw: bool = False, **kwargs: Any) -> None:
+@receiver(post_save, sender=Note, dispatch_uid="lims.search.note_saved")
+@receiver(post_delete, sender=Note, dispatch_uid="lims.search.note_deleted")
+def comment_changed(
+    sender: Any, instance: Comment | Note, raw: bool = False, **kwargs: Any
+) -> None:
+    """A comment or a note (user metadata) on a file or a dataset: their words and the notes'
+    keys are in the entries of the file, or of every file of the dataset."""
     if raw:
         return
     if instance.file_id:

@@ -269,3 +269,25 @@ def test_no_query_is_a_server_error(client, personas, text: str) -> None:
         400,
     )
     search_run(user=SYSTEM, text=text, facets=["year", "tag", "magnification"])
+
+
+def test_user_metadata_and_file_tags_are_searchable(catalogue, personas) -> None:
+    from lims.notes.services import file_tags_set, note_add
+
+    note_add(
+        target=catalogue["stem"], key="sample ID", value="GR-17", unit="", user=personas.manager
+    )
+    note_add(
+        target=personas.dataset,
+        key="annealing temperature",
+        value="450",
+        unit="degC",
+        user=personas.manager,
+    )
+    assert names(personas.viewer, "GR-17") == {STEM}
+    assert names(personas.viewer, '"Notes.sample ID" = GR-17') == {STEM}
+    assert names(personas.viewer, '"Notes.annealing temperature" >= 400') == {STEM, DIFFRACTION}
+    keys = dict(vendor_keys(user=personas.viewer, prefix="Notes.anneal"))
+    assert keys == {"Notes.annealing temperature": "number"}
+    file_tags_set(file=catalogue["diffraction"], tags="calibration", user=personas.manager)
+    assert names(personas.viewer, "tag:calibration") == {DIFFRACTION}
