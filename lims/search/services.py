@@ -141,7 +141,7 @@ def search_run(
 
     An out-of-range page gives the last one. Problems in the query are in
     ``result.query.problems``; the rest of the query still applies."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _without_jit()
         return _search(user, text, sort, page, page_size, facets)
 
