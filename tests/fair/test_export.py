@@ -161,3 +161,9 @@ def test_what_a_search_finds_exports_too(personas, api_client_for, dataset):
     assert exported == {hit["uid"] for hit in found} and len(exported) >= 2
     nothing = _zip(api_client_for(personas.outsider).get("/api/v1/search/export/?q=lattice"))
     assert not [n for n in nothing.namelist() if n.startswith("data/")]
+
+
+def test_the_search_page_offers_the_export(client, personas, dataset):
+    client.force_login(personas.viewer)
+    html = client.get("/search/", {"q": "lattice"}).content.decode()
+    assert 'href="/api/v1/search/export/?q=lattice' in html
