@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from lims.search.facets import DEFAULT_FACETS
 from lims.search.services import export_header, export_rows, search_run
@@ -126,7 +126,8 @@ def slowest_statement(user: Any, query: BenchQuery) -> tuple[str, list[Any], flo
 
 
 def explain(sql: str, params: list[Any]) -> str:
-    """EXPLAIN (ANALYZE, BUFFERS) of one statement (PostgreSQL)."""
-    with connection.cursor() as cursor:
+    """EXPLAIN (ANALYZE, BUFFERS) of one statement (PostgreSQL), JIT off as in a search."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
         return "\n".join(row[0] for row in cursor.fetchall())
