@@ -40,6 +40,15 @@ def flush_broker() -> None:
     redis.Redis.from_url(url).flushdb()
 
 
+def purge_queue(name: str = "extraction") -> None:
+    """Empty one queue of the test broker, keeping its bindings (FLUSHDB during a session
+    would leave the test process's broker connections with routes that lead nowhere)."""
+    from celery import current_app
+
+    with current_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(name)
+
+
 class WorkerManager:
     """Starts workers for the test session; one shared worker, plus ad-hoc ones."""
 

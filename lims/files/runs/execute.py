@@ -44,10 +44,12 @@ class StorageUnavailable(OSError):
 
 def run_lock(run_id: int) -> tuple[ExtractionRun, InstrumentFile] | None:
     """Lock a run's file and the run (in this order, always), or None when either is gone."""
-    file_id = ExtractionRun.objects.filter(pk=run_id).values_list("file_id", flat=True).first()
-    if file_id is None:
+    # found through the run and locked in one statement: a round trip less on every run
+    instrument_file = (
+        InstrumentFile.objects.select_for_update(of=("self",)).filter(runs__pk=run_id).first()
+    )
+    if instrument_file is None:
         return None
-    instrument_file = InstrumentFile.objects.select_for_update().filter(pk=file_id).first()
     run = ExtractionRun.objects.select_for_update().filter(pk=run_id).first()
     if instrument_file is None or run is None:
         return None

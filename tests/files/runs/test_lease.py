@@ -17,6 +17,7 @@ from lims.files.runs.lease import lease_kept, runs_lost
 from lims.files.runs.recovery import extraction_runs_recover
 from lims.files.runs.services import MAX_ATTEMPTS
 from tests.factories import DatasetFactory, FacilityManagerFactory, UserFactory
+from tests.worker import purge_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -137,8 +138,10 @@ def test_a_live_run_and_a_queued_run_just_sent_are_left_alone(instrument_file, s
     ).file
     ExtractionRun.objects.filter(file=other).update(sent_at=timezone.now())
     assert extraction_runs_recover().total == 0
-    # Sent two hours ago and still not taken by any worker: its message was lost.
+    # Sent two hours ago and still not taken by any worker: its message was lost (the broker
+    # lost it: the queue is empty; a message still waiting in it would not count as lost).
     ExtractionRun.objects.filter(file=other).update(sent_at=timezone.now() - dt.timedelta(hours=2))
+    purge_queue("extraction")
     assert extraction_runs_recover().resent == [other.runs.get().pk]
 
 

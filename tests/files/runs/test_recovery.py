@@ -12,7 +12,7 @@ from lims.files.ingest.register import file_register
 from lims.files.models import ExtractionRun, InstrumentFile, RunStatus
 from lims.files.runs.recovery import extraction_runs_recover
 from tests.factories import DatasetFactory
-from tests.worker import wait_for
+from tests.worker import purge_queue, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -34,6 +34,7 @@ def _file_with_a_lost_run(samples, age: dt.timedelta) -> tuple[InstrumentFile, E
 
 def test_a_run_whose_message_was_lost_is_sent_again_and_finishes(samples, celery_worker):
     instrument_file, run = _file_with_a_lost_run(samples, age=dt.timedelta(hours=2))
+    purge_queue("extraction")  # lost: nothing of it waits in the queue (nor of other tests)
     assert extraction_runs_recover(stale_after=dt.timedelta(hours=1)).resent == [run.pk]
 
     def done():
@@ -63,9 +64,8 @@ def test_runs_waiting_behind_a_backlog_are_not_sent_again(samples, settings, cel
     queue = "extraction-backlog-test"
     settings.CELERY_TASK_ROUTES = {"files.extract_file": {"queue": queue}}
 
-    def purge() -> None:  # empty the queue, keeping the broker's bindings (no FLUSHDB)
-        with current_app.connection_for_write() as connection:
-            connection.default_channel.queue_purge(queue)
+    def purge() -> None:
+        purge_queue(queue)
 
     _file, waiting = _file_with_a_lost_run(samples, age=dt.timedelta(hours=2))
     current_app.send_task("files.extract_file", args=[0], queue=queue)  # another run's
