@@ -432,6 +432,12 @@ class UploadSessionCreateSerializer(serializers.Serializer):
         max_length=64,
         help_text="Optional: the file's SHA-256, checked on completion.",
     )
+    folder = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text='Optional: the folder inside the dataset, "/"-separated ("2D/tilt series").',
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

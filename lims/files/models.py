@@ -317,6 +317,13 @@ class UploadSession(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upload_sessions"
     )
     filename = models.CharField(max_length=255)
+    folder = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        help_text="The folder inside the dataset the file goes to (a folder picked or dropped "
+        "in the browser keeps its own).",
+    )
     size = models.BigIntegerField(help_text="Announced size in bytes.")
     sha256 = models.CharField("SHA-256", max_length=64, blank=True, help_text="Announced.")
     received = models.BigIntegerField(default=0, help_text="Bytes received so far.")

@@ -48,7 +48,8 @@
   function row(list, file) {
     const li = document.createElement("li");
     const name = document.createElement("span");
-    name.textContent = `${file.name} (${human(file.size)})`;
+    const where = folderOf(file);
+    name.textContent = `${where ? where + "/" : ""}${file.name} (${human(file.size)})`;
     const bar = document.createElement("progress");
     bar.max = 100; bar.value = 0;
     bar.setAttribute("aria-label", `Upload of ${file.name}`);
@@ -69,8 +70,42 @@
     };
   }
 
+  // The folder a file keeps inside the dataset: where it lay below a dropped folder, or in the
+  // folder picked with the folder chooser (its path relative to what was chosen).
+  function folderOf(file) {
+    if (file.limsFolder !== undefined) return file.limsFolder;
+    const relative = file.webkitRelativePath || "";
+    return relative.includes("/") ? relative.slice(0, relative.lastIndexOf("/")) : "";
+  }
+
+  // The files of dropped folders, each with its folder (entries are read in batches).
+  function readEntry(entry, folder) {
+    if (entry.isFile) {
+      return new Promise((resolve) => entry.file((file) => {
+        file.limsFolder = folder;
+        resolve([file]);
+      }, () => resolve([])));
+    }
+    const reader = entry.createReader();
+    const inner = folder ? `${folder}/${entry.name}` : entry.name;
+    return new Promise((resolve) => {
+      const found = [];
+      const next = () => reader.readEntries((batch) => {
+        if (!batch.length) {
+          Promise.all(found.map((e) => readEntry(e, inner))).then((lists) => resolve(lists.flat()));
+          return;
+        }
+        found.push(...batch);
+        next();
+      }, () => resolve([]));
+      next();
+    });
+  }
+
   async function upload(apiRoot, dataset, file, ui) {
-    const session = await api("POST", apiRoot, { dataset, filename: file.name, size: file.size });
+    const session = await api("POST", apiRoot, {
+      dataset, filename: file.name, size: file.size, folder: folderOf(file),
+    });
     const url = session.url;
     let offset = session.offset || 0;
     let failures = 0;
@@ -144,7 +179,21 @@
     ["dragleave", "drop"].forEach((type) => zone.addEventListener(type, (e) => {
       e.preventDefault(); if (type === "drop" || e.target === zone) zone.classList.remove("over");
     }));
-    zone.addEventListener("drop", (e) => { if (e.dataTransfer && e.dataTransfer.files.length) enqueue(e.dataTransfer.files); });
+    const folderInput = zone.querySelector("input[data-folder-input]");
+    if (folderInput) folderInput.closest("label").hidden = false;  // it needs this script
+    folderInput?.addEventListener("change", () => {
+      if (folderInput.files.length) enqueue(folderInput.files);
+      folderInput.value = "";
+    });
+    zone.addEventListener("drop", (e) => {
+      const items = e.dataTransfer ? Array.from(e.dataTransfer.items || []) : [];
+      const entries = items.map((item) => item.webkitGetAsEntry && item.webkitGetAsEntry()).filter(Boolean);
+      if (entries.some((entry) => entry.isDirectory)) {
+        Promise.all(entries.map((entry) => readEntry(entry, ""))).then((lists) => enqueue(lists.flat()));
+        return;
+      }
+      if (e.dataTransfer && e.dataTransfer.files.length) enqueue(e.dataTransfer.files);
+    });
   }
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -214,3 +214,31 @@ def test_a_contributor_demoted_or_removed_cannot_finish_an_upload(personas, api_
     # No longer a member of the private project: the upload is not even theirs to see.
     assert client.post(f"{UPLOADS}{uid}/complete/").status_code == 404
     assert not InstrumentFile.objects.filter(original_name="scan.dm4").exists()
+
+
+def test_a_file_uploaded_from_a_folder_keeps_its_folder(personas, api_client_for, samples):
+    """A folder dropped or chosen in the browser: each file says its folder; a .ser finds its
+    .emi in the same folder only."""
+    client = api_client_for(personas.contributor)
+    for folder in ("session/2D", "session/3D"):
+        source = samples / "digitalmicrograph" / folder.replace("session/", "") / "test-1.dm3"
+        body = source.read_bytes()
+        response = client.post(
+            UPLOADS,
+            {
+                "dataset": str(personas.dataset.uid),
+                "filename": "test-1.dm3",
+                "size": len(body),
+                "folder": folder + "/../" + folder.rsplit("/", 1)[1],
+            },
+            format="json",
+        )
+        assert response.status_code == 201
+        uid = response.json()["uid"]
+        assert put_chunk(client, uid, body, 0, len(body)).status_code == 200
+        assert client.post(f"{UPLOADS}{uid}/complete/").status_code == 201
+    folders = sorted(
+        InstrumentFile.objects.filter(original_name="test-1.dm3").values_list("folder", flat=True)
+    )
+    # ".." is dropped, never followed: the path stays inside the dataset.
+    assert folders == ["session/2D/2D", "session/3D/3D"]

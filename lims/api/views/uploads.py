@@ -106,6 +106,7 @@ class UploadSessionViewSet(
             filename=data["filename"],
             size=data["size"],
             sha256=data.get("sha256", ""),
+            folder=data.get("folder", ""),
         )
         body = s.UploadSessionSerializer(session, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from lims.accounts.models import User
 from lims.core.http import IncompleteBody
 from lims.core.permissions import Action, require
-from lims.core.storage import safe_filename
+from lims.core.storage import safe_filename, safe_folder
 from lims.datasets.models import Dataset
 from lims.files.ingest.register import digest_path
 from lims.files.ingest.services import IngestOutcome, file_ingest
@@ -128,9 +128,16 @@ def upload_verify(*, upload: UploadedFile, sha256: str) -> None:
 
 
 def upload_session_create(
-    *, dataset: Dataset, user: User, filename: str, size: int, sha256: str = ""
+    *,
+    dataset: Dataset,
+    user: User,
+    filename: str,
+    size: int,
+    sha256: str = "",
+    folder: str = "",
 ) -> UploadSession:
-    """Open a chunked upload of ``size`` bytes named ``filename`` into ``dataset``."""
+    """Open a chunked upload of ``size`` bytes named ``filename`` into ``folder`` of
+    ``dataset``."""
     require(user, Action.CONTRIBUTE, dataset, CONTRIBUTORS_ONLY)
     if size < 0:
         raise UploadError("The size must be zero or more bytes.")
@@ -141,6 +148,7 @@ def upload_session_create(
         dataset=dataset,
         created_by=user,
         filename=safe_filename(filename),
+        folder=safe_folder(folder),
         size=size,
         sha256=sha256,
     )
@@ -264,7 +272,11 @@ def upload_session_complete(*, session: UploadSession, user: User) -> IngestOutc
         upload = PartialUpload(path, name=session.filename, size=size, sha256=sha256)
         try:
             outcome = file_ingest(
-                dataset=session.dataset, upload=upload, user=user, name=session.filename
+                dataset=session.dataset,
+                upload=upload,
+                user=user,
+                name=session.filename,
+                folder=session.folder,
             )
         finally:
             upload.close()
@@ -318,7 +330,11 @@ def _complete_in_store(*, session: UploadSession, user: User) -> IngestOutcome:
         if session.status == UploadStatus.COMPLETE and session.file is not None:
             return IngestOutcome(file=session.file, created=False, duplicate=session.duplicate)
         outcome = file_ingest(
-            dataset=session.dataset, upload=assembled, user=user, name=session.filename
+            dataset=session.dataset,
+            upload=assembled,
+            user=user,
+            name=session.filename,
+            folder=session.folder,
         )
         session.status = UploadStatus.COMPLETE
         session.file = outcome.file
