@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('files', '0014_signal_cube'),
+        ("files", "0014_signal_cube"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='uploadsession',
-            name='folder',
-            field=models.CharField(blank=True, default='', help_text='The folder inside the dataset the file goes to (a folder picked or dropped in the browser keeps its own).', max_length=500),
+            model_name="uploadsession",
+            name="folder",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="The folder inside the dataset the file goes to (a folder picked or dropped in the browser keeps its own).",
+                max_length=500,
+            ),
         ),
     ]
