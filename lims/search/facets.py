@@ -146,6 +146,17 @@ def facet_counts(
     )
 
 
+def facets_from_counts(
+    names: Iterable[str], counts: dict[str, dict[Any, int]], query: CompiledQuery, total: int
+) -> FacetCounts:
+    """Facets from counts made elsewhere (the tallies of :mod:`lims.search.tally`)."""
+    facets = [FACETS[name] for name in dict.fromkeys(names) if name in FACETS]
+    return FacetCounts(
+        {facet.name: _values(facet, counts.get(facet.name, {}), query) for facet in facets},
+        total,
+    )
+
+
 def _tag_counts(entries: QuerySet[SearchEntry]) -> dict[str, int]:
     """Files per tag of their dataset: on PostgreSQL the matching entries are counted per
     dataset first (one scan), and only those counts meet the tags."""

@@ -24,6 +24,7 @@ from lims.core.tasks import send
 from lims.files.models import InstrumentFile
 from lims.notes.models import Note
 from lims.search.models import SearchEntry, SearchKey, schema_columns
+from lims.search.tally import tally_rebuild
 
 #: Reindexing more files than this after a dataset, project or instrument changes goes to the
 #: ``search.reindex`` task (after the commit) instead of the request.
@@ -255,6 +256,12 @@ def search_index_files(*, file_ids: Iterable[int]) -> int:
         )
         if not files:
             continue
+        # A file moved to another dataset leaves its old dataset's tallies too.
+        moved_from = set(
+            SearchEntry.objects.filter(file_id__in=[f.pk for f in files])
+            .exclude(dataset_id__in={f.dataset_id for f in files})
+            .values_list("dataset_id", flat=True)
+        )
         comments = _comments_by_target(files)
         notes = _notes_by_target(files)
         entries, keys = [], set()
@@ -279,6 +286,7 @@ def search_index_files(*, file_ids: Iterable[int]) -> int:
             ignore_conflicts=True,
             batch_size=2000,
         )
+        tally_rebuild(dataset_ids={entry.dataset_id for entry in entries} | moved_from)
         written += len(entries)
     return written
 
@@ -331,6 +339,7 @@ def search_live_update(*, dataset_ids: Iterable[int] = (), project_ids: Iterable
         dataset__deleted_at__isnull=True,
         project__deleted_at__isnull=True,
     ).update(live=True)
+    tally_rebuild(dataset_ids=set(entries.values_list("dataset_id", flat=True).distinct()))
 
 
 def search_reindex_soon(

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from lims.core.permissions import acting_user
 from lims.search.compile import CompiledQuery, compile_query, rank
-from lims.search.facets import FacetValue, facet_counts
+from lims.search.facets import FACETS, FacetValue, facet_counts, facets_from_counts
 from lims.search.models import SavedSearch, SearchEntry, SearchKey
+from lims.search.tally import tally_counts
 
 MAX_PAGE_SIZE = 200
 
@@ -161,7 +162,12 @@ def _search(
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     visible = SearchEntry.objects.visible_to(user)
     matching = visible.filter(query.filter())
-    counted = facet_counts(visible, query, facets) if facets else None
+    counted = None
+    if facets and not query.conditions:  # everything the user sees: the tallies have it
+        counts, total = tally_counts(user=user, facets=[FACETS[n] for n in facets if n in FACETS])
+        counted = facets_from_counts(facets, counts, query, total)
+    elif facets:
+        counted = facet_counts(visible, query, facets)
     count = counted.total if counted and counted.total is not None else matching.count()
     pages = max(1, math.ceil(count / page_size))
     page = max(1, min(int(page), pages))

@@ -32,6 +32,7 @@ from lims.instruments.models import Instrument
 from lims.projects.models import Membership, Project
 from lims.search.indexing import entry_for, value_type
 from lims.search.models import SearchEntry, SearchKey
+from lims.search.tally import tally_rebuild
 
 CHUNK = 20_000
 #: The rare vendor key (as flattened from the DigitalMicrograph-like tree): in about one file in
@@ -484,6 +485,7 @@ def _files_chunk(
     with transaction.atomic():
         _write(InstrumentFile, files)
         _write(SearchEntry, entries)
+        tally_rebuild(dataset_ids=[dataset.pk for dataset, _ in pending])
         if connection.vendor == "postgresql":
             columns = ["dataset_id", "key", "value_type"]
             _copy(SearchKey, ([d, k, t] for d, k, t in sorted(keys)), columns)

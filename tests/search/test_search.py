@@ -291,3 +291,32 @@ def test_user_metadata_and_file_tags_are_searchable(catalogue, personas) -> None
     assert keys == {"Notes.annealing temperature": "number"}
     file_tags_set(file=catalogue["diffraction"], tags="calibration", user=personas.manager)
     assert names(personas.viewer, "tag:calibration") == {DIFFRACTION}
+
+
+def _scan_facets(user) -> dict:
+    from lims.search.compile import compile_query
+    from lims.search.facets import DEFAULT_FACETS, facet_counts
+
+    visible = SearchEntry.objects.visible_to(user)
+    counted = facet_counts(visible, compile_query("status:done status:pending"), DEFAULT_FACETS)
+    return {name: [(v.value, v.count) for v in values] for name, values in counted.values.items()}
+
+
+def test_tallies_give_the_counts_a_scan_gives(catalogue, personas) -> None:
+    from lims.search.facets import DEFAULT_FACETS
+
+    personas.dataset.tags.add(Tag.objects.create(name="lamella"))
+    file_trash(file=catalogue["diffraction"], user=personas.manager)
+    for user in (personas.viewer, personas.outsider, personas.facility_manager):
+        result = search_run(user=user, text="", facets=[*DEFAULT_FACETS, "dataset"])
+        tallied = {
+            name: [(v.value, v.count) for v in values] for name, values in result.facets.items()
+        }
+        scanned = _scan_facets(user)
+        assert {k: v for k, v in tallied.items() if k != "dataset"} == scanned
+        assert result.count == SearchEntry.objects.visible_to(user).count()
+    viewer = search_run(user=personas.viewer, text="", facets=["tag", "technique", "status"])
+    assert [(v.label, v.count) for v in viewer.facets["tag"]] == [("lamella", 1)]
+    assert viewer.count == 2  # the STEM image and the public one; the trashed file is gone
+    outsider = search_run(user=personas.outsider, text="", facets=["microscope", "technique"])
+    assert outsider.count == 1 and outsider.facets["microscope"] == []
