@@ -33,6 +33,17 @@ class StreamingRawUploadParser(FileUploadParser):
         _streaming(parser_context)
         return super().parse(stream, media_type, parser_context)
 
+    def get_filename(self, stream: Any, media_type: Any, parser_context: Any) -> Any:
+        """The name from ``filename*=UTF-8''…`` (RFC 5987) or ``filename="…"``; the latter as
+        clients send it, in UTF-8, which the server received as Latin-1 (WSGI headers are)."""
+        name = super().get_filename(stream, media_type, parser_context)
+        if isinstance(name, str):
+            try:
+                return name.encode("latin-1").decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                return name  # Latin-1 it was, or already decoded from filename*
+        return name
+
 
 class ChunkParser(BaseParser):
     """Raw bytes of a chunk; the upload service reads them from the request stream itself."""

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     # First: a malformed Content-Length is a 400 before anything reads it, and a body that
     # ends before its Content-Length is refused, never taken as complete.
     "lims.core.http.RequestBodyMiddleware",
+    # A NUL character in the query string is a 400 before any filter passes it to PostgreSQL.
+    "lims.core.middleware.QueryStringMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "lims.ops.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
