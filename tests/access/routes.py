@@ -27,7 +27,10 @@ from tests.access.world import SHARE_KEY, World
 #: URL names the matrix does not probe, and why.
 NOT_PROBED = {
     "api:api-root": "the browsable API's index: links only",
+    "api-legacy:api-root": "the browsable API's index: links only",
 }
+#: The unversioned ``/api/`` aliases are the ``/api/v1/`` views: probed as those (and one here).
+ALIASES = {"api-legacy:": "api:"}
 #: URL prefixes outside the matrix: Django's admin has its own staff checks and tests.
 PREFIXES_NOT_PROBED = ("admin/", "oidc/")
 
@@ -99,8 +102,9 @@ ROUTES: list[Route] = [
     web("share-open", "GET", lambda w: f"/share/{SHARE_KEY}/", (302,) * 9, holds_link=True),
     web("instruments:list", "GET", lambda w: "/instruments/", (200,) * 9),
     web("instruments:detail", "GET", lambda w: f"/instruments/{w.instrument.pk}/", (200,) * 9),
-    web("api-schema", "GET", lambda w: "/api/schema/", (200,) * 9),
-    web("api-docs", "GET", lambda w: "/api/docs/", (200,) * 9),
+    web("api:schema", "GET", lambda w: "/api/v1/schema/", (200,) * 9),
+    web("api:docs", "GET", lambda w: "/api/v1/docs/", (200,) * 9),
+    web("api:redoc", "GET", lambda w: "/api/v1/redoc/", (200,) * 9),
     # --- Accounts ------------------------------------------------------------------------
     web("account", "GET", lambda w: "/accounts/", (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     web(
@@ -321,6 +325,13 @@ ROUTES: list[Route] = [
         lambda w: f"/files/{_file(w)}/signals/0/preview.png",
         (404, 404, 200, 200, 200, 200, 200, 404, 200),
     ),
+    web(
+        "files:instrument",
+        "POST",
+        lambda w: f"/files/{_file(w)}/instrument/",
+        (302, 404, 403, 403, 403, 302, 403, 302, 302),
+        data=lambda w: {"instrument": w.instrument.pk},
+    ),
     # --- Comments ------------------------------------------------------------------------
     web(
         "comments:on-dataset",
@@ -428,6 +439,12 @@ ROUTES: list[Route] = [
         data=lambda w: {"to_user": w.person.pk},
     ),
     web(
+        "manage:person-token-revoke",
+        "POST",
+        lambda w: f"/facility/people/{w.contributor.pk}/tokens/{w.token.pk}/revoke/",
+        (302, 403, 403, 403, 403, 302, 403, 302, 302),
+    ),
+    web(
         "manage:groups",
         "GET",
         lambda w: "/facility/groups/",
@@ -487,25 +504,25 @@ ROUTES: list[Route] = [
     api(
         "api:project-list",
         "GET",
-        lambda w: "/api/projects/",
+        lambda w: "/api/v1/projects/",
         (200, 200, 200, 200, 200, 200, 200, 401, 200),
     ),
     api(
         "api:project-detail",
         "GET",
-        lambda w: "/api/projects/graphene/",
+        lambda w: "/api/v1/projects/graphene/",
         (404, 404, 200, 200, 200, 200, 200, 401, 404),
     ),
     api(
         "api:dataset-list",
         "GET",
-        lambda w: "/api/datasets/",
+        lambda w: "/api/v1/datasets/",
         (200, 200, 200, 200, 200, 200, 200, 401, 200),
     ),
     api(
         "api:dataset-list",
         "POST",
-        lambda w: "/api/datasets/",
+        lambda w: "/api/v1/datasets/",
         (401, 404, 403, 201, 201, 201, 201, 401, 401),
         data=lambda w: {"project": "graphene", "title": "Made in the matrix"},
         format="json",
@@ -513,13 +530,13 @@ ROUTES: list[Route] = [
     api(
         "api:dataset-detail",
         "GET",
-        lambda w: f"/api/datasets/{_dataset(w)}/",
+        lambda w: f"/api/v1/datasets/{_dataset(w)}/",
         (404, 404, 200, 200, 200, 200, 200, 401, 404),
     ),
     api(
         "api:dataset-detail",
         "PUT",
-        lambda w: f"/api/datasets/{_dataset(w)}/",
+        lambda w: f"/api/v1/datasets/{_dataset(w)}/",
         (401, 404, 403, 200, 200, 200, 403, 401, 401),
         data=lambda w: {"title": "Renamed in the matrix"},
         format="json",
@@ -527,7 +544,7 @@ ROUTES: list[Route] = [
     api(
         "api:dataset-detail",
         "PATCH",
-        lambda w: f"/api/datasets/{_dataset(w)}/",
+        lambda w: f"/api/v1/datasets/{_dataset(w)}/",
         (401, 404, 403, 403, 200, 200, 403, 401, 401),
         data=lambda w: {"visibility": "public"},
         format="json",
@@ -535,56 +552,56 @@ ROUTES: list[Route] = [
     api(
         "api:dataset-reextract",
         "POST",
-        lambda w: f"/api/datasets/{_dataset(w)}/reextract/",
+        lambda w: f"/api/v1/datasets/{_dataset(w)}/reextract/",
         (401, 404, 403, 403, 202, 202, 403, 401, 401),
     ),
     api(
         "api:file-list",
         "GET",
-        lambda w: "/api/files/",
+        lambda w: "/api/v1/files/",
         (200, 200, 200, 200, 200, 200, 200, 401, 200),
     ),
     api(
         "api:file-list",
         "POST",
-        lambda w: "/api/files/",
+        lambda w: "/api/v1/files/",
         (401, 404, 403, 201, 201, 201, 201, 401, 401),
         data=lambda w: {"dataset": _dataset(w), "file": _upload("matrix.dm3")},
     ),
     api(
         "api:file-detail",
         "GET",
-        lambda w: f"/api/files/{_file(w)}/",
+        lambda w: f"/api/v1/files/{_file(w)}/",
         (404, 404, 200, 200, 200, 200, 200, 401, 404),
     ),
     api(
         "api:file-download",
         "GET",
-        lambda w: f"/api/files/{_file(w)}/download/",
+        lambda w: f"/api/v1/files/{_file(w)}/download/",
         (404, 404, 200, 200, 200, 200, 200, 401, 404),
     ),
     api(
         "api:file-original-metadata",
         "GET",
-        lambda w: f"/api/files/{_file(w)}/original-metadata/",
+        lambda w: f"/api/v1/files/{_file(w)}/original-metadata/",
         (404, 404, 200, 200, 200, 200, 200, 401, 404),
     ),
     api(
         "api:file-reextract",
         "POST",
-        lambda w: f"/api/files/{_file(w)}/reextract/",
+        lambda w: f"/api/v1/files/{_file(w)}/reextract/",
         (401, 404, 403, 403, 202, 202, 403, 401, 401),
     ),
     api(
         "api:file-runs",
         "GET",
-        lambda w: f"/api/files/{_file(w)}/runs/",
+        lambda w: f"/api/v1/files/{_file(w)}/runs/",
         (404, 404, 200, 200, 200, 200, 200, 401, 404),
     ),
     api(
         "api:upload-list",
         "POST",
-        lambda w: "/api/uploads/",
+        lambda w: "/api/v1/uploads/",
         (401, 404, 403, 201, 201, 201, 201, 401, 401),
         data=lambda w: {"dataset": _dataset(w), "filename": "big.dm4", "size": 2048},
         format="json",
@@ -592,13 +609,13 @@ ROUTES: list[Route] = [
     api(
         "api:upload-detail",
         "GET",
-        lambda w: f"/api/uploads/{w.upload.uid}/",
+        lambda w: f"/api/v1/uploads/{w.upload.uid}/",
         (401, 404, 404, 200, 404, 404, 404, 401, 401),
     ),
     api(
         "api:upload-detail",
         "PUT",
-        lambda w: f"/api/uploads/{w.upload.uid}/",
+        lambda w: f"/api/v1/uploads/{w.upload.uid}/",
         (401, 404, 404, 200, 404, 404, 404, 401, 401),
         data=lambda w: CHUNK,
         headers={"HTTP_CONTENT_RANGE": "bytes 0-1023/2048"},
@@ -606,7 +623,7 @@ ROUTES: list[Route] = [
     api(
         "api:upload-detail",
         "PATCH",
-        lambda w: f"/api/uploads/{w.upload.uid}/",
+        lambda w: f"/api/v1/uploads/{w.upload.uid}/",
         (401, 404, 404, 200, 404, 404, 404, 401, 401),
         data=lambda w: CHUNK,
         headers={"HTTP_CONTENT_RANGE": "bytes 0-1023/2048"},
@@ -614,14 +631,43 @@ ROUTES: list[Route] = [
     api(
         "api:upload-detail",
         "DELETE",
-        lambda w: f"/api/uploads/{w.upload.uid}/",
+        lambda w: f"/api/v1/uploads/{w.upload.uid}/",
         (401, 404, 404, 204, 404, 404, 404, 401, 401),
     ),
     api(
         "api:upload-complete",
         "POST",
-        lambda w: f"/api/uploads/{w.upload.uid}/complete/",
+        lambda w: f"/api/v1/uploads/{w.upload.uid}/complete/",
         (401, 404, 404, 409, 404, 404, 404, 401, 401),
+    ),
+    api("api:me", "GET", lambda w: "/api/v1/me/", (401, 200, 200, 200, 200, 200, 200, 401, 401)),
+    api(
+        "api:token-list",
+        "GET",
+        lambda w: "/api/v1/tokens/",
+        (401, 200, 200, 200, 200, 200, 200, 401, 401),
+    ),
+    api(
+        "api:token-list",
+        "POST",
+        lambda w: "/api/v1/tokens/",
+        (401, 201, 201, 201, 201, 201, 201, 401, 401),
+        data=lambda w: {"name": "Matrix PC"},
+        format="json",
+    ),
+    # A token is revoked by its owner (the contributor) or a facility manager.
+    api(
+        "api:token-detail",
+        "DELETE",
+        lambda w: f"/api/v1/tokens/{w.token.pk}/",
+        (401, 404, 404, 204, 404, 204, 404, 401, 401),
+    ),
+    # The unversioned aliases answer as /api/v1/ does (marked deprecated).
+    api(
+        "api-legacy:dataset-detail",
+        "GET",
+        lambda w: f"/api/datasets/{_dataset(w)}/",
+        (404, 404, 200, 200, 200, 200, 200, 401, 404),
     ),
     # --- Other views of the same URLs: exports, galleries, archives, filtered lists ---------
     web(
@@ -677,14 +723,14 @@ ROUTES: list[Route] = [
     api(
         "api:file-list",
         "GET",
-        lambda w: "/api/files/?q=7a1&ordering=name",
+        lambda w: "/api/v1/files/?q=7a1&ordering=name",
         (200, 200, 200, 200, 200, 200, 200, 401, 200),
         label="searched",
     ),
     api(
         "api:dataset-list",
         "GET",
-        lambda w: "/api/datasets/?q=7a1",
+        lambda w: "/api/v1/datasets/?q=7a1",
         (200, 200, 200, 200, 200, 200, 200, 401, 200),
         label="searched",
     ),

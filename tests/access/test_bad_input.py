@@ -8,11 +8,10 @@ from urllib.parse import unquote
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from lims.datasets.models import Dataset
-from tests.factories import DatasetFactory
+from tests.factories import DatasetFactory, api_key_for
 from tests.web.conftest import done_file
 
 
@@ -85,7 +84,7 @@ def test_renaming_a_dataset_to_a_title_taken_in_its_project_says_so(
 
 @pytest.mark.django_db(transaction=True)
 def test_eight_creates_with_one_title_at_once_make_one_dataset(personas) -> None:
-    key = Token.objects.create(user=personas.manager).key
+    key = api_key_for(personas.manager)
     statuses: list[int] = []
     barrier = threading.Barrier(8)
 
@@ -95,7 +94,7 @@ def test_eight_creates_with_one_title_at_once_make_one_dataset(personas) -> None
         barrier.wait()
         try:
             response = client.post(
-                "/api/datasets/", {"project": "graphene", "title": "Same moment"}, format="json"
+                "/api/v1/datasets/", {"project": "graphene", "title": "Same moment"}, format="json"
             )
             statuses.append(response.status_code)
         finally:

@@ -29,7 +29,7 @@ def half_open(personas):
 
 @pytest.mark.parametrize(("persona", "seen"), [("anonymous", 1), ("outsider", 1), ("viewer", 2)])
 def test_counts_leave_out_what_the_user_may_not_see(client, personas, half_open, persona, seen):
-    project, instrument = half_open
+    _project, instrument = half_open
     user = getattr(personas, persona)
     if not isinstance(user, AnonymousUser):
         client.force_login(user)

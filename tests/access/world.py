@@ -25,6 +25,7 @@ from tests.factories import (
     ProjectFactory,
     UploadSessionFactory,
     UserFactory,
+    api_key_for,
 )
 from tests.web.conftest import PNG, SPECTRUM, done_file
 
@@ -58,6 +59,7 @@ class World:
     trashed_dataset: Any
     trashed_file: Any
     upload: Any
+    token: Any
     instrument: Any
     person: Any
     secret_project: Any
@@ -106,6 +108,8 @@ def build_world(personas: Any) -> World:
         dataset=dataset, created_by=personas.contributor, size=2048, received=0
     )
     person = UserFactory(username="paula", email="paula@example.org")
+    api_key_for(personas.contributor)
+    token = personas.contributor.api_tokens.get()
     owner = UserFactory(username="sam")
     secret_project = ProjectFactory(
         created_by=owner, slug="secret-project-7a1", name="Secret-project-name-7a1"
@@ -156,6 +160,7 @@ def build_world(personas: Any) -> World:
         trashed_dataset=trashed_dataset,
         trashed_file=trashed_file,
         upload=upload,
+        token=token,
         instrument=instrument,
         person=person,
         secret_project=secret_project,
