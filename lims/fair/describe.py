@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Max, Min, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.urls import reverse
 
+from lims.core.permissions import Action, can
 from lims.datasets.models import Dataset
 from lims.fair.licenses import license_ref
 from lims.files.models import InstrumentFile
+
+if TYPE_CHECKING:
+    from lims.core.permissions import AnyUser
 
 SCHEMA_ORG = "https://schema.org/"
 ZIP = "application/zip"
@@ -99,6 +103,13 @@ def publisher() -> str:
     return settings.LIMS_PUBLISHER
 
 
+def project_shown_to(user: AnyUser | None, dataset: Dataset) -> bool:
+    """May ``user`` learn which project ``dataset`` is in? Only when they may see the project
+    (a public dataset of a private project, or one seen through a share link, does not name
+    it)."""
+    return can(user, Action.VIEW, dataset.project)
+
+
 def person_jsonld(dataset: Dataset) -> dict[str, Any]:
     """The creator as a schema.org ``Person`` (identified by ORCID iD when known)."""
     person = dataset.created_by
@@ -120,11 +131,17 @@ def export_url(dataset: Dataset, absolute: Absolute) -> str:
 
 
 def dataset_jsonld(
-    dataset: Dataset, absolute: Absolute, facts: DatasetFacts | None = None
+    dataset: Dataset,
+    absolute: Absolute,
+    facts: DatasetFacts | None = None,
+    *,
+    project_shown: bool = True,
 ) -> dict[str, Any]:
     """The dataset as a schema.org ``Dataset`` (JSON-LD with its ``@context``): name,
     description, creator, dates, license, identifier, keywords, distribution (the RO-Crate
-    zip), measurement technique, instruments, publisher and citation."""
+    zip), measurement technique, instruments, publisher and citation; and the project it is
+    part of when ``project_shown`` (the reader may see the project: see
+    :func:`project_shown_to`)."""
     facts = facts or dataset_facts(dataset)
     identifier = dataset_identifier(dataset, absolute)
     node: dict[str, Any] = {
@@ -141,11 +158,6 @@ def dataset_jsonld(
         "keywords": [tag.name for tag in dataset.tags.all()],
         "publisher": {"@type": "Organization", "name": publisher()},
         "citation": citation(dataset, absolute),
-        "isPartOf": {
-            "@type": "Project",
-            "name": dataset.project.name,
-            "url": absolute(dataset.project.get_absolute_url()),
-        },
         "distribution": [
             {
                 "@type": "DataDownload",
@@ -158,6 +170,12 @@ def dataset_jsonld(
         "measurementTechnique": facts.techniques,
         "instrument": [{"@type": "Thing", "name": name} for name in facts.instruments],
     }
+    if project_shown:
+        node["isPartOf"] = {
+            "@type": "Project",
+            "name": dataset.project.name,
+            "url": absolute(dataset.project.get_absolute_url()),
+        }
     if facts.first_acquired and facts.last_acquired:
         node["temporalCoverage"] = (
             f"{facts.first_acquired.isoformat()}/{facts.last_acquired.isoformat()}"

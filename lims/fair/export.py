@@ -69,6 +69,7 @@ class ExportSource:
     query: str = ""
     paths: dict[int, str] = field(default_factory=dict)
     companion_paths: dict[int, list[str]] = field(default_factory=dict)
+    project_shown: bool = True  # may the exporter see the dataset's project (and so its name)?
 
 
 def _zip_time(moment: datetime | None) -> tuple[int, int, int, int, int, int]:
@@ -180,12 +181,13 @@ def _csv_rows(source: ExportSource) -> Iterator[str]:
         sink.truncate()
 
 
-def _dataset_json(dataset: Dataset, absolute: Absolute) -> str:
+def _dataset_json(dataset: Dataset, absolute: Absolute, project_shown: bool) -> str:
+    project = {"slug": dataset.project.slug, "name": dataset.project.name}
     body = {
         "uid": str(dataset.uid),
         "title": dataset.title,
         "description": dataset.description,
-        "project": {"slug": dataset.project.slug, "name": dataset.project.name},
+        "project": project if project_shown else None,
         "tags": [tag.name for tag in dataset.tags.all()],
         "license": dataset.license,
         "doi": dataset.doi,
@@ -316,7 +318,7 @@ def export_stream(source: ExportSource, absolute: Absolute) -> Iterator[bytes]:
         yield pipe.take()
         if source.dataset is not None:
             with archive.open(_entry("dataset.json", None, compress=True), "w") as target:
-                target.write(_dataset_json(source.dataset, absolute).encode())
+                target.write(_dataset_json(source.dataset, absolute, source.project_shown).encode())
             if source.comments is not None:
                 with archive.open(_entry("comments.json", None, compress=True), "w") as target:
                     yield from _text(_comments_json(source.comments), target, pipe)

@@ -30,6 +30,7 @@ from lims.fair.describe import (
     Absolute,
     creator_name,
     dataset_identifier,
+    project_shown_to,
     publisher,
 )
 from lims.fair.licenses import license_for, license_ref
@@ -132,7 +133,8 @@ def dublin_core(dataset: Dataset, repository: Repository) -> ET.Element:
     _sub(root, f"{{{DC}}}date", dataset.created_at.date().isoformat())
     _sub(root, f"{{{DC}}}type", "Dataset")
     _sub(root, f"{{{DC}}}identifier", dataset_identifier(dataset, repository.absolute))
-    _sub(root, f"{{{DC}}}relation", repository.absolute(dataset.project.get_absolute_url()))
+    if project_shown_to(None, dataset):  # harvesters are anonymous
+        _sub(root, f"{{{DC}}}relation", repository.absolute(dataset.project.get_absolute_url()))
     license = license_ref(dataset.license)
     if license:
         _sub(root, f"{{{DC}}}rights", license)
@@ -208,7 +210,8 @@ def _header(parent: ET.Element, dataset: Dataset, repository: Repository) -> Non
     header = _sub(parent, "header")
     _sub(header, "identifier", repository.identifier(dataset))
     _sub(header, "datestamp", _stamp(dataset.modified_at))
-    _sub(header, "setSpec", f"project:{dataset.project.slug}")
+    if project_shown_to(None, dataset):  # a private project's slug stays unsaid
+        _sub(header, "setSpec", f"project:{dataset.project.slug}")
 
 
 def _record(parent: ET.Element, dataset: Dataset, prefix: str, repository: Repository) -> None:
@@ -268,7 +271,11 @@ def _list(verb: str, args: Mapping[str, str], parent: ET.Element, repository: Re
         spec = str(state["set"])
         if not spec.startswith("project:"):
             raise OaiError("noRecordsMatch", f"No set {spec}.")
-        datasets = datasets.filter(project__slug=spec.removeprefix("project:"))
+        # Sets are the projects anonymous harvesters may see (a private one is no set).
+        datasets = datasets.filter(
+            project__in=Project.objects.visible_to(None),
+            project__slug=spec.removeprefix("project:"),
+        )
     total = datasets.count()
     if state.get("after"):
         stamp, pk = state["after"]
@@ -338,7 +345,7 @@ def _answer(args: Mapping[str, str], parent: ET.Element, repository: Repository)
         if "resumptionToken" in args:
             raise OaiError("badResumptionToken", "Sets come in one list.")
         sets = _sub(parent, "ListSets")
-        public = Project.objects.filter(datasets__in=public_datasets()).distinct()
+        public = Project.objects.visible_to(None).filter(datasets__in=public_datasets()).distinct()
         for project in public.order_by("slug"):
             node = _sub(sets, "set")
             _sub(node, "setSpec", f"project:{project.slug}")

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from lims.core.permissions import share_grant_attach
+from lims.core.permissions import Action, can, share_grant_attach
 from lims.sharing.services import share_grant_for
 
 SESSION_KEY = "lims_share_links"
@@ -50,3 +50,10 @@ def share_links_admitted(view: Callable[..., HttpResponse]) -> Callable[..., Htt
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def shown_project(request: HttpRequest, dataset: Any) -> Any:
+    """The project of ``dataset`` when the user may see it, else None: a public dataset of a
+    private project, or one seen through a share link, does not name its project."""
+    project = dataset.project
+    return project if can(request.user, Action.VIEW, project) else None

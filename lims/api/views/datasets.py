@@ -25,7 +25,7 @@ from lims.datasets.filters import DatasetFilterSet
 from lims.datasets.models import Dataset
 from lims.datasets.services import dataset_create, dataset_update
 from lims.fair.datacite import DataCiteUnavailable, dataset_doi_register
-from lims.fair.describe import dataset_jsonld
+from lims.fair.describe import dataset_jsonld, project_shown_to
 from lims.fair.export import ExportSource, export_response
 from lims.files.models import InstrumentFile
 from lims.files.runs.services import dataset_reextract
@@ -111,7 +111,10 @@ class DatasetViewSet(
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if self.wants_jsonld(request):
-            return Response(dataset_jsonld(self.get_object(), request.build_absolute_uri))
+            dataset = self.get_object()
+            shown = project_shown_to(request.user, dataset)
+            jsonld = dataset_jsonld(dataset, request.build_absolute_uri, project_shown=shown)
+            return Response(jsonld)
         return super().retrieve(request, *args, **kwargs)
 
     def get_serializer_class(self) -> type[s.DatasetSerializer]:
@@ -139,6 +142,7 @@ class DatasetViewSet(
             description=dataset.description,
             dataset=dataset,
             comments=comments,
+            project_shown=project_shown_to(request.user, dataset),
         )
         name = f"{slugify(dataset.title) or 'dataset'}-ro-crate.zip"
         return export_response(source, request._request, name)

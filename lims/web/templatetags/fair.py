@@ -9,7 +9,13 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from lims.fair.describe import citation, dataset_facts, dataset_jsonld, export_url
+from lims.fair.describe import (
+    citation,
+    dataset_facts,
+    dataset_jsonld,
+    export_url,
+    project_shown_to,
+)
 
 register = template.Library()
 
@@ -21,7 +27,10 @@ def dataset_fair(context: dict[str, Any], dataset: Any) -> dict[str, Any]:
     queries, whatever the dataset's size)."""
     absolute = context["request"].build_absolute_uri
     facts = dataset_facts(dataset)
-    data = json.dumps(dataset_jsonld(dataset, absolute, facts), ensure_ascii=False)
+    shown = project_shown_to(context["request"].user, dataset)
+    data = json.dumps(
+        dataset_jsonld(dataset, absolute, facts, project_shown=shown), ensure_ascii=False
+    )
     # "<" escaped, so that no text in the data can close the script element.
     script = '<script type="application/ld+json">' + data.replace("<", "\\u003c") + "</script>"
     return {

@@ -31,7 +31,7 @@ from lims.files.uploads.handlers import streaming_uploads
 from lims.projects.models import Project
 from lims.sharing.forms import ShareLinkForm
 from lims.web.forms import show_errors
-from lims.web.sharing import share_links_admitted
+from lims.web.sharing import share_links_admitted, shown_project
 from lims.web.views.notes import notes_context
 from lims.web.views.trash import moved_to_trash
 
@@ -92,7 +92,7 @@ def dataset_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     live_files = InstrumentFile.objects.filter(dataset=dataset, deleted_at__isnull=True)
     context: dict[str, Any] = {
         "dataset": dataset,
-        "project": dataset.project,
+        "project": shown_project(request, dataset),
         "sort": sort,
         "default_sort": sort_filter.default,
         "view": view,

@@ -49,7 +49,7 @@ from lims.web.display import (
     signal_strip,
     summary_rows,
 )
-from lims.web.sharing import share_links_admitted
+from lims.web.sharing import share_links_admitted, shown_project
 from lims.web.templatetags.lims_files import preview_url, signal_preview_url
 from lims.web.views.notes import notes_context
 from lims.web.views.trash import moved_to_trash
@@ -111,7 +111,7 @@ def file_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     context = {
         "file": file,
         "dataset": file.dataset,
-        "project": file.dataset.project,
+        "project": shown_project(request, file.dataset),
         "runs": runs,
         "previews": previews,
         "companions": companions,
@@ -254,7 +254,7 @@ def file_compare(request: HttpRequest, uid: Any) -> HttpResponse:
         "panes": [_pane(f) for f in (file, other)] if other is not None else [],
         "siblings": siblings,
         "dataset": file.dataset,
-        "project": file.dataset.project,
+        "project": shown_project(request, file.dataset),
     }
     return render(request, "files/compare.html", context)
 
