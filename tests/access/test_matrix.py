@@ -8,6 +8,8 @@ The routes and their statuses are in ``tests/access/routes.py``; the world they 
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 from urllib.parse import quote
 
@@ -110,13 +112,21 @@ def shown(response: Any, path: str) -> str:
     """What an answer shows: its text (for text types) and where it redirects, without the
     requested URL echoed (in a 404 page or a sign-in redirect's ``next``): that was asked."""
     text = response.get("Location", "")
-    if response.get("Content-Type", "").startswith(TEXT_TYPES):
+    kind = response.get("Content-Type", "")
+    if kind.startswith((*TEXT_TYPES, "application/zip", "application/xml", "text/xml")):
         body = (
             b"".join(response.streaming_content)
             if getattr(response, "streaming", False)
             else response.content
         )
-        text += body.decode("utf-8", "replace")
+        if kind.startswith("application/zip"):  # exports: their names and text members
+            archive = zipfile.ZipFile(io.BytesIO(body))
+            text += "\n".join(archive.namelist())
+            for name in archive.namelist():
+                if name.endswith((".json", ".csv", ".txt", ".html", ".xml", ".jsonld")):
+                    text += archive.read(name).decode("utf-8", "replace")
+        else:
+            text += body.decode("utf-8", "replace")
     for echoed in (path, quote(path), quote(path, safe="")):
         text = text.replace(echoed, "")
     return text

@@ -15,6 +15,8 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from lims.notes.models import Note
+from lims.search.models import SavedSearch
 from lims.sharing.models import key_digest
 from tests.factories import (
     CommentFactory,
@@ -60,6 +62,9 @@ class World:
     trashed_file: Any
     upload: Any
     token: Any
+    saved_search: Any
+    note: Any
+    run: Any
     instrument: Any
     person: Any
     secret_project: Any
@@ -97,15 +102,18 @@ def build_world(personas: Any) -> World:
     now = timezone.now()
     trashed_project = ProjectFactory(created_by=personas.manager, slug="trashed-project")
     MembershipFactory(project=trashed_project, user=personas.manager, role="manager")
-    trashed_project.__class__.objects.filter(pk=trashed_project.pk).update(deleted_at=now)
+    trashed_project.trash_mark(personas.manager)
     trashed_dataset = DatasetFactory(
         project=project, created_by=personas.contributor, title="Trashed-dataset-title-7a1"
     )
-    trashed_dataset.__class__.objects.filter(pk=trashed_dataset.pk).update(deleted_at=now)
+    trashed_dataset.trash_mark(personas.manager)
     trashed_file = done_file(dataset, original_name="trashed-file-name-7a1.dm3")
-    trashed_file.__class__.objects.filter(pk=trashed_file.pk).update(deleted_at=now)
+    trashed_file.trash_mark(personas.manager)
     upload = UploadSessionFactory(
         dataset=dataset, created_by=personas.contributor, size=2048, received=0
+    )
+    saved_search = SavedSearch.objects.create(
+        owner=personas.viewer, name="Mine", query="7a1", last_looked_at=timezone.now()
     )
     person = UserFactory(username="paula", email="paula@example.org")
     api_key_for(personas.contributor)
@@ -161,6 +169,11 @@ def build_world(personas: Any) -> World:
         trashed_file=trashed_file,
         upload=upload,
         token=token,
+        saved_search=saved_search,
+        note=Note.objects.create(
+            dataset=dataset, key="sample ID", value="GR-17", created_by=personas.contributor
+        ),
+        run=instrument_file.runs.get(),
         instrument=instrument,
         person=person,
         secret_project=secret_project,
