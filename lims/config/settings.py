@@ -9,6 +9,7 @@ without a secret key or with ``DJANGO_DEBUG`` on. Every variable is listed in RE
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "lims.core",
     "lims.audit",
     "lims.accounts",
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "lims.audit.context.AuditContextMiddleware",
+    # Answers a locked-out sign-in with the lockout page (django-axes).
+    "axes.middleware.AxesMiddleware",
     "lims.api.middleware.LegacyApiMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -154,7 +158,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses sign-in while an account or an address is locked out (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling (django-axes): after LIMS_SIGNIN_FAILURES wrong passwords for one account,
+# or from one address, that account or address is locked out for LIMS_SIGNIN_LOCKOUT_MINUTES
+# (429, a page saying so); a right password resets the account's count. The failures are rows
+# in the database, which facility managers see (and clear) in the admin.
+AXES_FAILURE_LIMIT = env_int("LIMS_SIGNIN_FAILURES", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LIMS_SIGNIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Behind nginx the client's address is the last one it appends to X-Forwarded-For.
+LIMS_PROXY_COUNT = env_int("LIMS_PROXY_COUNT", 1 if PRODUCTION else 0)
+AXES_IPWARE_PROXY_COUNT = LIMS_PROXY_COUNT
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Single sign-on through OpenID Connect: on when a client id is configured. Accounts are matched
 # by e-mail; LIMS_OIDC_CREATE_USERS lets unknown people in as new accounts without any role.
@@ -412,11 +435,18 @@ REST_FRAMEWORK = {
     ],
     # Per token (or session user) and per anonymous address; counted in CACHE_URL's cache
     # (set it to Redis in production, or each web process counts on its own).
+    # The client's address for throttling: the proxies' count, so a forged X-Forwarded-For
+    # cannot make a new client of every request.
+    "NUM_PROXIES": LIMS_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "token": env_str("LIMS_API_RATE", "1200/minute"),
         "anon": env_str("LIMS_API_ANON_RATE", "120/minute"),
     },
 }
+# Wrong API tokens: this many from one address within the window (seconds) and that address's
+# token requests are refused (429) until the window has passed.
+LIMS_API_TOKEN_FAILURES = env_int("LIMS_API_TOKEN_FAILURES", 20)
+LIMS_API_TOKEN_FAILURE_WINDOW = env_int("LIMS_API_TOKEN_FAILURE_WINDOW", 300)
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} API",
     "DESCRIPTION": "Projects, datasets and instrument files of the microscopy facility.",

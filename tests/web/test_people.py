@@ -5,6 +5,7 @@ API token, or keep using a session they had."""
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 
 from lims.accounts.models import User
@@ -43,7 +44,9 @@ def test_creating_an_account(client, personas):
     assert response.url == reverse("manage:person", args=[nadia.pk])
     assert nadia.check_password("a long enough passphrase 7") and not nadia.is_staff
     client.logout()
-    assert client.login(username="nadia", password="a long enough passphrase 7")
+    assert client.login(
+        request=HttpRequest(), username="nadia", password="a long enough passphrase 7"
+    )
     event = AuditEvent.objects.get(action="user_created")
     assert (event.actor_name, event.target_label) == ("fiona", "Nadia (nadia)")
 
@@ -100,7 +103,7 @@ def test_reactivating_restores_access(client, personas):
         {"action": "reactivate"},
     )
     client.logout()
-    assert client.login(username="dora", password=PASSWORD)
+    assert client.login(request=HttpRequest(), username="dora", password=PASSWORD)
     assert client.get(personas.dataset.get_absolute_url()).status_code == 200
     actions = list(AuditEvent.objects.values_list("action", flat=True).order_by("id"))
     assert actions == ["sign_in", "user_reactivated", "sign_in"]
