@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "lims.audit.context.AuditContextMiddleware",
     # Answers a locked-out sign-in with the lockout page (django-axes).
@@ -460,6 +461,33 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["lims.api.schema.only_v1"],
+}
+
+# --- Content-Security-Policy (django-csp) -------------------------------------------------------
+# Scripts, styles, images and requests from the LIMS itself only: no inline script, no inline
+# style, no handler attributes (the pages put behaviour in static/js and looks in app.css).
+# Previews may be data: or blob: URLs drawn in the browser. The API's documentation pages
+# (Swagger UI, ReDoc) need inline code and get their own, wider policy (lims/api/urls.py).
+# LIMS_CSP_REPORT_URI sends violation reports to a collector.
+CSP_REPORT_URI = env_str("LIMS_CSP_REPORT_URI")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'", *env_list("LIMS_CSP_FORM_ACTION")],
+        "frame-ancestors": ["'none'"],
+        **(
+            {"report-uri": [env_str("LIMS_CSP_REPORT_URI")]}
+            if env_str("LIMS_CSP_REPORT_URI")
+            else {}
+        ),
+    }
 }
 
 # --- Logging ---------------------------------------------------------------------------------
