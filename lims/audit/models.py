@@ -22,6 +22,8 @@ class AuditAction(models.TextChoices):
     SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
     MEMBERSHIP_SET = "membership_set", "Member role set"
     MEMBERSHIP_REMOVED = "membership_removed", "Member removed"
+    INVITATION_SENT = "invitation_sent", "Invitation sent"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
     GROUP_ROLE_SET = "group_role_set", "Group role set"
     GROUP_ROLE_REMOVED = "group_role_removed", "Group removed from project"
     GROUP_CREATED = "group_created", "Group created"

@@ -297,6 +297,8 @@ LIMS_MAX_UPLOAD_BYTES = env_int("LIMS_MAX_UPLOAD_BYTES", 50 * 1024**3)
 LIMS_TRASH_RETENTION_DAYS = env_int("LIMS_TRASH_RETENTION_DAYS", 30)
 # The longest a share link may last.
 LIMS_SHARE_LINK_MAX_DAYS = env_int("LIMS_SHARE_LINK_MAX_DAYS", 90)
+# How long an invitation to a project, sent by e-mail, can be accepted.
+LIMS_INVITATION_DAYS = env_int("LIMS_INVITATION_DAYS", 14)
 
 # --- Background work -------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import validate_email
 
 from lims.core.permissions import Role, Visibility
 from lims.groups.models import ResearchGroup
@@ -20,21 +21,39 @@ class ProjectForm(forms.Form):
 
 
 class MemberAddForm(forms.Form):
+    """A user name adds that account at once; an e-mail address is sent an invitation (the
+    address is not looked up, so nobody learns from the answer whether it has an account)."""
+
     username = forms.CharField(
-        label="User name or e-mail", max_length=254, help_text="An existing facility account."
+        label="User name or e-mail",
+        max_length=254,
+        help_text="A user name adds the account; an e-mail address is sent an invitation.",
     )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
 
     def clean_username(self) -> object:
+        """The account of a user name, or the e-mail address (a str) to invite."""
         value = self.cleaned_data["username"].strip()
-        users = get_user_model().objects.filter(is_active=True)
-        user = (
-            users.filter(username__iexact=value).first()
-            or users.filter(email__iexact=value).first()
-        )
+        if "@" in value:
+            validate_email(value)
+            return value
+        user = get_user_model().objects.filter(is_active=True, username__iexact=value).first()
         if user is None:
-            raise forms.ValidationError("No active account has this user name or e-mail.")
+            raise forms.ValidationError(
+                "No active account has this user name; to invite someone, give their e-mail."
+            )
         return user
+
+
+class InvitationAccountForm(forms.Form):
+    """A new account for the invited address."""
+
+    username = forms.CharField(label="User name", max_length=150)
+    full_name = forms.CharField(label="Your name", max_length=300, required=False)
+    password = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        help_text="At least 8 characters, not only digits, not a common one.",
+    )
 
 
 class MemberRoleForm(forms.Form):

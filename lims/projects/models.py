@@ -119,3 +119,43 @@ class GroupMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} is {self.get_role_display().lower()} of {self.project}"
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        """Invitations neither accepted nor expired."""
+        from django.utils import timezone
+
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An invitation, sent by e-mail, to join a project with a role.
+
+    Managers invite an e-mail address without learning whether it has an account: the answer
+    and the e-mail are the same either way. Whoever opens the link accepts it with their own
+    account (signing in first) or creates one for that address. Only the SHA-256 of the link's
+    key is stored (``key_digest``); an invitation is used once and expires.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.VIEWER)
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.project} as {self.get_role_display().lower()}"

@@ -17,6 +17,7 @@ from lims.web.views import (
     health,
     home,
     instruments,
+    invitations,
     notes,
     people,
     projects,
@@ -173,4 +174,5 @@ urlpatterns = [
     path("facility/", include((facility_patterns, "manage"))),
     path("trash/", include((trash_patterns, "trash"))),
     path("share/<str:key>/", sharing.share_open, name="share-open"),
+    path("invitations/<str:key>/", invitations.invitation, name="invitation"),
 ]

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.access.world import SHARE_KEY, World
+from tests.access.world import INVITATION_KEY, SHARE_KEY, World
 
 #: URL names the matrix does not probe, and why.
 NOT_PROBED = {
@@ -48,6 +48,8 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     api: bool = False  # signed in with a token (else with a session)
     holds_link: bool = False  # the request makes its persona a share-link holder
+    # Markers its answers may show to anyone who asks (what a key in the URL admits to).
+    admits: Callable[[World], set[str]] | None = None
     label: str = ""  # tells apart routes of one URL and method (other query parameters)
 
     @property
@@ -838,6 +840,21 @@ ROUTES: list[Route] = [
         "GET",
         lambda w: f"/api/v1/instruments/{w.instrument.pk}/",
         (200, 200, 200, 200, 200, 200, 200, 401, 200),
+    ),
+    # --- Invitations: whoever holds the key sees the project's name and may accept ----------
+    web(
+        "invitation",
+        "GET",
+        lambda w: f"/invitations/{INVITATION_KEY}/",
+        (200,) * 9,
+        admits=lambda w: {w.project.name},
+    ),
+    web(
+        "invitation",
+        "POST",
+        lambda w: f"/invitations/{INVITATION_KEY}/",
+        (200, 302, 302, 302, 302, 302, 302, 200, 200),
+        admits=lambda w: {w.project.name},
     ),
     # --- Notes and tags ---------------------------------------------------------------------
     web(

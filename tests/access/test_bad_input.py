@@ -73,7 +73,7 @@ def test_renaming_a_dataset_to_a_title_taken_in_its_project_says_so(
     url = f"/api/datasets/{personas.dataset.uid}/"
     response = api.patch(url, {"title": "Taken"}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"title": ["The project already has a dataset of this title."]}
+    assert response.json()["title"] == ["The project already has a dataset of this title."]
     client.force_login(personas.manager)
     page = client.post(f"/datasets/{personas.dataset.uid}/edit/", {"title": "Taken"})
     assert page.status_code == 200

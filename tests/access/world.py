@@ -16,6 +16,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from lims.notes.models import Note
+from lims.projects.invitations import invitation_digest
+from lims.projects.models import Invitation
 from lims.search.models import SavedSearch
 from lims.sharing.models import key_digest
 from tests.factories import (
@@ -43,6 +45,8 @@ PERSONAS = (
     "deactivated",
     "share_holder",
 )
+#: The key of a pending invitation of paula@example.org to the private project.
+INVITATION_KEY = "matrix-invitation-key-0123456789"
 #: The key of the share link the share holder opened.
 SHARE_KEY = "matrix-share-key-0123456789abcdef"
 
@@ -116,6 +120,14 @@ def build_world(personas: Any) -> World:
         owner=personas.viewer, name="Mine", query="7a1", last_looked_at=timezone.now()
     )
     person = UserFactory(username="paula", email="paula@example.org")
+    Invitation.objects.create(
+        project=project,
+        email="paula@example.org",
+        role="viewer",
+        key_digest=invitation_digest(INVITATION_KEY),
+        invited_by=personas.manager,
+        expires_at=now + dt.timedelta(days=3),
+    )
     api_key_for(personas.contributor)
     token = personas.contributor.api_tokens.get()
     owner = UserFactory(username="sam")

@@ -26,6 +26,7 @@ from lims.files.models import InstrumentFile
 from lims.groups.models import ResearchGroup
 from lims.projects.filters import ProjectFilterSet
 from lims.projects.forms import GroupAddForm, MemberAddForm, MemberRoleForm, ProjectForm
+from lims.projects.invitations import invitation_create
 from lims.projects.models import Project
 from lims.projects.services import (
     MANAGERS_ONLY,
@@ -143,7 +144,21 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     project = project_or_404(request, slug)
     require(request.user, Action.MANAGE, project, MANAGERS_ONLY)
     form = MemberAddForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and isinstance(form.cleaned_data["username"], str):
+        # The same answer whether or not the address has an account.
+        invitation = invitation_create(
+            project=project,
+            email=form.cleaned_data["username"],
+            role=form.cleaned_data["role"],
+            user=request.user,
+            absolute=request.build_absolute_uri,
+        )
+        messages.success(
+            request,
+            f"An invitation to join as {invitation.get_role_display().lower()} was e-mailed to "
+            f"{invitation.email}.",
+        )
+    elif form.is_valid():
         member = form.cleaned_data["username"]
         membership = membership_set(
             project=project, member=member, role=form.cleaned_data["role"], user=request.user
