@@ -512,7 +512,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"hyperspy": {"level": "ERROR"}, "rsciio": {"level": "ERROR"}},
+    "loggers": {
+        "hyperspy": {"level": "ERROR"},
+        "rsciio": {"level": "ERROR"},
+        # django-axes says at INFO what every sign-in does; lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }
 # Celery workers log through the same handler (and format) instead of their own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

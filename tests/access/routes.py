@@ -856,6 +856,38 @@ ROUTES: list[Route] = [
         (200, 302, 302, 302, 302, 302, 302, 200, 200),
         admits=lambda w: {w.project.name},
     ),
+    # --- Spectrum images and image stacks (the world's file has neither: a 404 past the seam)
+    web(
+        "files:signal-map",
+        "GET",
+        lambda w: f"/files/{_file(w)}/signals/0/map.json",
+        (404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ),
+    web(
+        "files:signal-point",
+        "GET",
+        lambda w: f"/files/{_file(w)}/signals/0/point.json?row=0&col=0",
+        (404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ),
+    web(
+        "files:signal-frame",
+        "GET",
+        lambda w: f"/files/{_file(w)}/signals/0/frames/0.png",
+        (404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ),
+    # --- DOIs (not configured here: refused for everyone past the seam) and search exports --
+    api(
+        "api:dataset-doi",
+        "POST",
+        lambda w: f"/api/v1/datasets/{_dataset(w)}/doi/",
+        (401, 404, 403, 403, 400, 400, 403, 401, 401),
+    ),
+    api(
+        "api:search-export",
+        "GET",
+        lambda w: "/api/v1/search/export/?q=dm3",
+        (200, 200, 200, 200, 200, 200, 200, 401, 200),
+    ),
     # --- Notes and tags ---------------------------------------------------------------------
     web(
         "notes:on-dataset",
