@@ -875,6 +875,46 @@ ROUTES: list[Route] = [
         lambda w: f"/files/{_file(w)}/signals/0/frames/0.png",
         (404, 404, 404, 404, 404, 404, 404, 404, 404),
     ),
+    web(
+        "files:signal-pattern",
+        "GET",
+        lambda w: f"/files/{_file(w)}/signals/0/pattern.png?row=0&col=0",
+        (404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ),
+    api(
+        "api:note-list",
+        "GET",
+        lambda w: "/api/v1/notes/",
+        (200, 200, 200, 200, 200, 200, 200, 401, 200),
+    ),
+    api(
+        "api:note-list",
+        "POST",
+        lambda w: "/api/v1/notes/",
+        (401, 404, 403, 201, 201, 201, 201, 401, 401),
+        data=lambda w: {"dataset": _dataset(w), "key": "grid", "value": "Cu 300 mesh"},
+        format="json",
+    ),
+    api(
+        "api:note-detail",
+        "GET",
+        lambda w: f"/api/v1/notes/{w.note.pk}/",
+        (404, 404, 200, 200, 200, 200, 200, 401, 404),
+    ),
+    api(
+        "api:note-detail",
+        "PATCH",
+        lambda w: f"/api/v1/notes/{w.note.pk}/",
+        (401, 404, 403, 200, 200, 200, 403, 401, 401),
+        data=lambda w: {"key": "sample ID", "value": "GR-18"},
+        format="json",
+    ),
+    api(
+        "api:note-detail",
+        "DELETE",
+        lambda w: f"/api/v1/notes/{w.note.pk}/",
+        (401, 404, 403, 204, 204, 204, 403, 401, 401),
+    ),
     # --- DOIs (not configured here: refused for everyone past the seam) and search exports --
     api(
         "api:dataset-doi",
