@@ -126,10 +126,14 @@ def facet_counts(
     postgres = connection.vendor == "postgresql"
     if postgres and facets:
         by_filter[None] = []  # the scan with the whole query also gives the total
+    wants_tags = any(f.name == "tag" for f in facets)
+    tags_from_datasets = postgres and wants_tags and "tag" not in chosen
     for facet in facets:
         if facet.name == "tag":
             continue
         by_filter[facet.field if facet.field in chosen else None].append(facet)
+    if tags_from_datasets:  # the files per dataset, counted in the same scan, give the tags
+        by_filter[None].append(_PER_DATASET)
     counts: dict[str, dict[Any, int]] = {}
     total = None
     for except_field, group in by_filter.items():
@@ -138,12 +142,27 @@ def facet_counts(
         counts.update(grouped)
         if except_field is None:
             total = grand_total
-    if any(f.name == "tag" for f in facets):
+    if tags_from_datasets:
+        counts["tag"] = _tags_of(counts.pop(_PER_DATASET.name, {}))
+    elif wants_tags:
         counts["tag"] = _tag_counts(entries.filter(query.filter(except_field="tag")))
     return FacetCounts(
         {facet.name: _values(facet, counts.get(facet.name, {}), query) for facet in facets},
         total,
     )
+
+
+#: Files per dataset, counted beside the facets to give the tags' counts.
+_PER_DATASET = Facet("_per_dataset", "Files per dataset", "_per_dataset", "dataset_id")
+
+
+def _tags_of(per_dataset: dict[int, int]) -> dict[str, int]:
+    """Files per tag from files per dataset (a file has its dataset's tags)."""
+    counts: dict[str, int] = defaultdict(int)
+    links = Dataset.tags.through.objects.filter(dataset_id__in=list(per_dataset))
+    for dataset_id, name in links.values_list("dataset_id", "tag__name").iterator(5000):
+        counts[name] += per_dataset[dataset_id]
+    return dict(counts)
 
 
 def facets_from_counts(
