@@ -31,13 +31,19 @@ def _database_url(settings_dict: dict[str, Any]) -> str:
 
 
 def flush_broker() -> None:
-    """Empty the test broker (a dedicated Redis database) of queued and unacked messages."""
+    """Empty the test broker (a dedicated Redis database) of queued and unacked messages.
+
+    Kombu's exchange bindings (``_kombu.binding.*``) are kept: without them a running worker's
+    control queue is no longer bound to the broadcast exchange, and it never hears a ping."""
     url = os.environ.get("CELERY_BROKER_URL", "")
     if not url.startswith("redis"):
         return
     import redis
 
-    redis.Redis.from_url(url).flushdb()
+    client = redis.Redis.from_url(url)
+    doomed = [key for key in client.scan_iter(count=1000) if not key.startswith(b"_kombu.binding.")]
+    if doomed:
+        client.delete(*doomed)
 
 
 def purge_queue(name: str = "extraction") -> None:

@@ -13,7 +13,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from lims.projects.models import GroupMembership, Membership, Project
+from lims.core.admin import ReadOnlyModelAdmin
+from lims.projects.models import GroupMembership, Invitation, Membership, Project
 
 
 class MembershipInline(admin.TabularInline):
@@ -78,3 +79,22 @@ class GroupMembershipAdmin(admin.ModelAdmin):
     search_fields = ["project__name", "group__name"]
     autocomplete_fields = ["project", "group"]
     list_select_related = ["project", "group"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyModelAdmin):
+    """Shown, not edited: an invitation is made and accepted through the project's pages (only
+    its key's hash is stored, so one made here could never be sent)."""
+
+    list_display = [
+        "email",
+        "project",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+    ]
+    list_filter = ["role"]
+    search_fields = ["email", "project__name"]
+    list_select_related = ["project", "invited_by"]

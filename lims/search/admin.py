@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from lims.core.admin import ReadOnlyModelAdmin
-from lims.search.models import SavedSearch, SearchEntry, SearchKey
+from lims.search.models import SavedSearch, SearchEntry, SearchKey, SearchTally
 
 
 @admin.register(SearchEntry)
@@ -24,6 +24,14 @@ class SearchKeyAdmin(ReadOnlyModelAdmin):
     list_display = ["key", "value_type", "dataset"]
     list_filter = ["value_type"]
     search_fields = ["key"]
+    list_select_related = ["dataset"]
+
+
+@admin.register(SearchTally)
+class SearchTallyAdmin(ReadOnlyModelAdmin):
+    list_display = ["dataset", "facet", "value", "n"]
+    list_filter = ["facet"]
+    search_fields = ["value"]
     list_select_related = ["dataset"]
 
 

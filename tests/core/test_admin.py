@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
+from lims.projects.models import Invitation
 from lims.search.indexing import search_index_files
 from lims.search.models import SearchKey
 from tests.factories import (
@@ -23,6 +27,7 @@ from tests.factories import (
     InstrumentFileFactory,
     MembershipFactory,
     NoteFactory,
+    ProjectFactory,
     SavedSearchFactory,
     ShareLinkFactory,
     SignalPreviewFactory,
@@ -65,6 +70,12 @@ def test_changelists_render_with_search_and_filters(client, model):
     search_index_files(file_ids=[indexed.pk])
     SearchKey.objects.create(
         dataset=indexed.dataset, key="ImageTags.Microscope Info.Voltage", value_type="number"
+    )
+    Invitation.objects.create(
+        project=ProjectFactory(),
+        email="nadia@example.org",
+        key_digest="0" * 64,
+        expires_at=timezone.now() + timedelta(days=14),
     )
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")

@@ -144,6 +144,12 @@ def test_damaged_tiff_fails_clearly_and_keeps_its_tags(
     assert "corrupted strip" in detail
     (signal,) = result.signals
     assert signal.signal_shape == [1024, 831]
-    assert signal.previews == {"thumbnail": None, "preview": None, "spectrum": None}
+    assert signal.previews == {
+        "thumbnail": None,
+        "preview": None,
+        "spectrum": None,
+        "frames": None,
+        "cube": None,
+    }
     assert signal.original_metadata["ImageWidth"] == 1024
     assert result.summary is not None and result.summary.signal_count == 1
