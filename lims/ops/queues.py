@@ -40,5 +40,11 @@ def workers_alive(*, timeout: float = 1.0, limit: int | None = None) -> list[str
     """
     if settings.CELERY_TASK_ALWAYS_EAGER or settings.CELERY_BROKER_URL.startswith("filesystem"):
         return []
-    replies: list[dict[str, Any]] = current_app.control.ping(timeout=timeout, limit=limit) or []
+    # A connection of its own: kombu remembers what a connection has declared, and after the
+    # broker lost its keys (a Redis restarted without persistence) a pooled connection would
+    # not bind its reply queue again, and no answer would ever arrive.
+    with current_app.connection_for_write() as connection:
+        replies: list[dict[str, Any]] = (
+            current_app.control.ping(timeout=timeout, limit=limit, connection=connection) or []
+        )
     return sorted(name for reply in replies for name in reply)

@@ -71,8 +71,9 @@ def test_ready_fails_when_storage_is_gone(client, settings, tmp_path, empty_brok
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_ready_passes_with_a_worker(client, settings, celery_worker) -> None:
+def test_ready_passes_with_a_worker(client, settings, worker_manager) -> None:
     settings.LIMS_READY_WORKER_TIMEOUT = 10  # a loaded test machine may answer late
+    worker_manager.start()  # a worker of its own, started after the broker was emptied
     response = client.get("/health/ready")
     assert response.status_code == 200, response.json()
     body = response.json()
