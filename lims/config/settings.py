@@ -383,6 +383,10 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         ),
         "unacked_restore_interval": env_int("LIMS_BROKER_RESTORE_INTERVAL_S", 10),
         "unacked_restore_throttle": 1,
+        # A broker that accepts connections but never answers (hung, or a half-open network)
+        # must fail a send within seconds, not hold an upload's request forever.
+        "socket_timeout": env_int("LIMS_BROKER_SOCKET_TIMEOUT_S", 5),
+        "socket_connect_timeout": env_int("LIMS_BROKER_SOCKET_TIMEOUT_S", 5),
     }
 
 # --- Operations ------------------------------------------------------------------------------

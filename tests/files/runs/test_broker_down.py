@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,6 +30,29 @@ def _forget_connections() -> None:
     # pool per URL, so the real broker's pool is found again afterwards).
     current_app._pool = None
     current_app.amqp._producer_pool = None
+
+
+@contextmanager
+def hung_broker() -> Iterator[str]:
+    """A broker address that accepts connections and never answers a byte (a hung server, or
+    a half-open network path): what an unreachable port cannot show."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    finally:
+        server.close()
+        for connection in accepted:
+            connection.close()
 
 
 @contextmanager
@@ -106,3 +132,29 @@ def test_a_chunked_upload_completed_while_the_broker_is_down_is_stored_and_waits
         assert handle.read() == data
     assert instrument_file.runs.get().message == NOT_SENT
     assert extraction_runs_recover().resent == [instrument_file.runs.get().pk]
+
+
+def test_an_upload_while_the_broker_hangs_answers_within_seconds_and_keeps_its_bytes(
+    personas, api_client_for, worker_manager
+):
+    # The socket timeout (LIMS_BROKER_SOCKET_TIMEOUT_S, 5 s) bounds every broker read: without
+    # it the request waited for the broker's answer forever.
+    worker_manager.stop_shared()
+    assert current_app.conf.broker_transport_options["socket_timeout"] == 5
+    data = b"EMSA spectrum bytes, hung broker\n" * 400
+    client = api_client_for(personas.contributor)
+    with hung_broker() as url, broker_url(url):
+        started = time.monotonic()
+        response = client.post(
+            "/api/files/",
+            {"dataset": str(personas.dataset.uid), "file": SimpleUploadedFile("h.msa", data)},
+        )
+        waited = time.monotonic() - started
+    assert response.status_code == 202, response.content
+    assert waited < 30, f"the upload waited {waited:.1f} s on a hung broker"
+    instrument_file = InstrumentFile.objects.get(uid=response.json()["uid"])
+    with instrument_file.stored_file.open("rb") as handle:
+        assert handle.read() == data
+    run = instrument_file.runs.get()
+    assert (run.status, run.message) == (RunStatus.QUEUED, NOT_SENT)
+    assert extraction_runs_recover().resent == [run.pk]
