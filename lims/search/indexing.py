@@ -21,10 +21,11 @@ from django.utils import timezone
 
 from lims.comments.models import Comment
 from lims.core.tasks import send
+from lims.datasets.models import Dataset
 from lims.files.models import InstrumentFile
 from lims.notes.models import Note
 from lims.search.models import SearchEntry, SearchKey, schema_columns
-from lims.search.tally import tally_rebuild
+from lims.search.tally import tally_change, tally_lock, tally_of, tally_rebuild
 
 #: Reindexing more files than this after a dataset, project or instrument changes goes to the
 #: ``search.reindex`` task (after the commit) instead of the request.
@@ -245,7 +246,9 @@ def _update_fields() -> list[str]:
 def search_index_files(*, file_ids: Iterable[int]) -> int:
     """Write the index entries (and vendor keys) of these files; returns how many were written.
 
-    Files that no longer exist are skipped (their entries went with them)."""
+    Each batch is one transaction that changes the tallies by what its entries changed
+    (:func:`lims.search.tally.tally_change`): the cost of indexing a file does not grow with
+    its dataset. Files that no longer exist are skipped (their entries went with them)."""
     ids = sorted(set(file_ids))
     written = 0
     for start in range(0, len(ids), BATCH):
@@ -254,41 +257,62 @@ def search_index_files(*, file_ids: Iterable[int]) -> int:
             .select_related("dataset__project", "instrument")
             .prefetch_related("dataset__tags", "tags")
         )
-        if not files:
-            continue
-        # A file moved to another dataset leaves its old dataset's tallies too.
-        moved_from = set(
-            SearchEntry.objects.filter(file_id__in=[f.pk for f in files])
-            .exclude(dataset_id__in={f.dataset_id for f in files})
-            .values_list("dataset_id", flat=True)
-        )
-        comments = _comments_by_target(files)
-        notes = _notes_by_target(files)
-        entries, keys = [], set()
-        for file in files:
-            text = comments.get(("file", file.pk), "") + comments.get(
-                ("dataset", file.dataset_id), ""
-            )
-            annotations = notes.get(("file", file.pk), []) + notes.get(
-                ("dataset", file.dataset_id), []
-            )
-            entry, tree = entry_for(file, text, notes=annotations)
-            entries.append(entry)
-            keys.update((file.dataset_id, k, value_type(v)) for k, v in tree.items())
-        SearchEntry.objects.bulk_create(
-            entries,
-            update_conflicts=True,
-            unique_fields=["file"],
-            update_fields=_update_fields(),
-        )
+        if files:
+            with transaction.atomic():
+                written += _index_batch(files)
+    return written
+
+
+def _index_batch(files: list[InstrumentFile]) -> int:
+    datasets = {f.dataset_id for f in files}
+    tally_lock(dataset_ids=datasets)
+    current = SearchEntry.objects.filter(file_id__in=[f.pk for f in files])
+    before = tally_of(current)  # and the entries locked until the commit
+    # A file moved to another dataset leaves its old dataset's tallies too.
+    moved_from = {dataset for dataset, _, _ in before} - datasets
+    tally_lock(dataset_ids=moved_from)
+    comments = _comments_by_target(files)
+    notes = _notes_by_target(files)
+    entries, keys = [], set()
+    for file in files:
+        text = comments.get(("file", file.pk), "") + comments.get(("dataset", file.dataset_id), "")
+        annotations = notes.get(("file", file.pk), []) + notes.get(("dataset", file.dataset_id), [])
+        entry, tree = entry_for(file, text, notes=annotations)
+        entries.append(entry)
+        keys.update((file.dataset_id, k, value_type(v)) for k, v in tree.items())
+    SearchEntry.objects.bulk_create(
+        entries,
+        update_conflicts=True,
+        unique_fields=["file"],
+        update_fields=_update_fields(),
+    )
+    if keys:
         SearchKey.objects.bulk_create(
             [SearchKey(dataset_id=d, key=k, value_type=t) for d, k, t in sorted(keys)],
             ignore_conflicts=True,
             batch_size=2000,
         )
-        tally_rebuild(dataset_ids={entry.dataset_id for entry in entries} | moved_from)
-        written += len(entries)
-    return written
+    tally_change(
+        before=before,
+        after=tally_of(current),
+        dataset_tags={f.dataset_id: [t.name for t in f.dataset.tags.all()] for f in files},
+    )
+    return len(entries)
+
+
+def search_status_update(*, file: InstrumentFile) -> None:
+    """Copy a file's extraction status alone into its entry (a run starting or failing): a
+    few statements instead of a whole entry; a file without an entry is indexed whole."""
+    with transaction.atomic():
+        tally_lock(dataset_ids=[file.dataset_id])
+        current = SearchEntry.objects.filter(file_id=file.pk)
+        before = tally_of(current)
+        if any(dataset != file.dataset_id for dataset, _, _ in before) or not current.update(
+            status=file.status
+        ):
+            search_index_files(file_ids=[file.pk])  # moved, or never indexed
+            return
+        tally_change(before=before, after=tally_of(current))
 
 
 def search_reindex(
@@ -309,6 +333,11 @@ def search_reindex(
     written = 0
     for batch in _batches(files.order_by("id").values_list("id", flat=True).iterator(10_000)):
         written += search_index_files(file_ids=batch)
+    # A dataset's tags count its every entry: the one change indexing alone does not follow
+    # (and a rebuild of everything recounts everything).
+    rebuilt = Dataset.objects.values_list("pk", flat=True) if everything else dataset_ids
+    for batch in _batches(iter(rebuilt)):
+        tally_rebuild(dataset_ids=batch)
     return written
 
 
@@ -358,5 +387,6 @@ def search_reindex_soon(
     )
     if files[: SYNC_LIMIT + 1].count() <= SYNC_LIMIT:
         search_index_files(file_ids=files.values_list("id", flat=True))
+        tally_rebuild(dataset_ids=datasets)  # their tags (see search_reindex)
         return
     transaction.on_commit(lambda: send("search.reindex", args=[datasets, projects, instruments]))

@@ -13,14 +13,33 @@ from lims.files.models import InstrumentFile
 from lims.instruments.models import Instrument
 from lims.notes.models import Note
 from lims.projects.models import Project
-from lims.search.indexing import search_index_files, search_live_update, search_reindex_soon
+from lims.search.indexing import (
+    search_index_files,
+    search_live_update,
+    search_reindex_soon,
+    search_status_update,
+)
+
+#: Saves of these fields alone change nothing in a file's entry but its status.
+STATUS_ONLY = frozenset({"status", "status_message"})
 
 
 @receiver(post_save, sender=InstrumentFile, dispatch_uid="lims.search.file_saved")
-def file_saved(sender: Any, instance: InstrumentFile, raw: bool = False, **kwargs: Any) -> None:
+def file_saved(
+    sender: Any,
+    instance: InstrumentFile,
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
     """A file saved (ingested, extracted, trashed, restored) is indexed in the same transaction,
-    so it is findable the moment that commits."""
-    if not raw:
+    so it is findable the moment that commits; a save of its status alone (a run starting,
+    failing) only changes the entry's status."""
+    if raw:
+        return
+    if update_fields and update_fields <= STATUS_ONLY:
+        search_status_update(file=instance)
+    else:
         search_index_files(file_ids=[instance.pk])
 
 

@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from extraction import FileGroup
 from lims.core.storage import local_copy
-from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile, RunStatus
+from lims.files.models import (
+    CompanionFile,
+    ExtractionRun,
+    ExtractionStatus,
+    InstrumentFile,
+    RunStatus,
+)
 from lims.files.runs.child import extraction_child
 from lims.files.runs.lease import lease_kept, lease_take, lease_valid
 from lims.files.runs.results import result_apply
@@ -43,21 +50,26 @@ class StorageUnavailable(OSError):
 
 
 def run_lock(run_id: int) -> tuple[ExtractionRun, InstrumentFile] | None:
-    """Lock a run's file and the run (in this order, always), or None when either is gone."""
+    """Lock a run's file and the run (in this order, always), or None when either is gone.
+
+    The run comes with ``newer_run``: whether the file has a later run (it is no longer the
+    file's latest)."""
     # found through the run and locked in one statement: a round trip less on every run
     instrument_file = (
         InstrumentFile.objects.select_for_update(of=("self",)).filter(runs__pk=run_id).first()
     )
     if instrument_file is None:
         return None
-    run = ExtractionRun.objects.select_for_update().filter(pk=run_id).first()
-    if instrument_file is None or run is None:
+    newer = ExtractionRun.objects.filter(file_id=OuterRef("file_id"), pk__gt=OuterRef("pk"))
+    run = (
+        ExtractionRun.objects.select_for_update(of=("self",))
+        .annotate(newer_run=Exists(newer))
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None:
         return None
     return run, instrument_file
-
-
-def _is_latest(run: ExtractionRun) -> bool:
-    return not ExtractionRun.objects.filter(file_id=run.file_id, pk__gt=run.pk).exists()
 
 
 def _supersede(run: ExtractionRun) -> None:
@@ -84,7 +96,7 @@ def _lock_current(
         return f"already {run.status}"
     if token is not None and run.lease_token != token:
         return "lease lost"
-    if not _is_latest(run):
+    if run.newer_run:  # type: ignore[attr-defined]
         _supersede(run)
         return "superseded"
     return locked
@@ -145,14 +157,19 @@ def run_finish_failed(run: ExtractionRun, instrument_file: InstrumentFile, messa
 
 
 @contextmanager
-def _local_group(instrument_file: InstrumentFile) -> Iterator[Any]:
-    """The file and its companions as local paths with their own names in ONE folder.
+def _local_group(
+    instrument_file: InstrumentFile, companions: Sequence[CompanionFile] | None = None
+) -> Iterator[Any]:
+    """The file and its companions (read unless given) as local paths with their own names in
+    ONE folder.
 
     Readers find a ``.emi``'s ``.ser`` files by name beside it; files on object storage are
     copied to a temporary folder, and files whose stored names differ are linked there.
     """
+    if companions is None:
+        companions = list(instrument_file.companions.all())
     members: list[tuple[str, Any]] = [(instrument_file.original_name, instrument_file)]
-    members += [(c.original_name, c) for c in instrument_file.companions.all()]
+    members += [(c.original_name, c) for c in companions]
     with ExitStack() as stack:
         local: list[tuple[str, Path]] = []
         for name, member in members:
@@ -201,10 +218,11 @@ def extraction_run_execute(*, run_id: int, task_id: str = "", worker: str = "") 
 
 def _extract_and_store(run_id: int, token: str, instrument_file: InstrumentFile) -> str:
     # The bytes were hashed on their way in: extraction need not read them all again.
+    companions = list(instrument_file.companions.all())
     known_sha256 = {instrument_file.original_name: instrument_file.sha256}
-    known_sha256.update(instrument_file.companions.values_list("original_name", "sha256"))
+    known_sha256.update((c.original_name, c.sha256) for c in companions)
     with tempfile.TemporaryDirectory(prefix="lims-previews-") as previews_dir:
-        with _local_group(instrument_file) as group:
+        with _local_group(instrument_file, companions) as group:
             child = extraction_child()
             result = child.extract(
                 group,
@@ -230,7 +248,6 @@ def _extract_and_store(run_id: int, token: str, instrument_file: InstrumentFile)
                 return current
             run, instrument_file = current
             result_apply(run=run, file=instrument_file, result=result)
-            ExtractionRun.objects.filter(pk=run.pk).update(lease_expires_at=None)
             return run.status
 
 

@@ -54,7 +54,8 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, Any]) -> None:
-    """Write an extraction result (``ExtractionResult.to_dict()``) into the file and the run.
+    """Write an extraction result (``ExtractionResult.to_dict()``) into the file and the run
+    (which ends its lease).
 
     Call with the run and the file locked, after the guard said the run is still current.
     """
@@ -64,17 +65,14 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
     )
     summary = FileSummary.from_dict(result.get("summary") or {})
     signals = result.get("signals") or []
+    old_previews = list(instrument_file.previews.all())
     old_images = [instrument_file.preview, instrument_file.thumbnail]
-    old_images += [
-        f
-        for p in instrument_file.previews.all()
-        for f in (p.image, p.thumbnail, p.spectrum, p.cube)
-    ]
+    old_images += [f for p in old_previews for f in (p.image, p.thumbnail, p.spectrum, p.cube)]
     old_names = {(f.storage, f.name) for f in old_images if f}
     storage = instrument_file.preview.storage
     old_names |= {
         (storage, frame["image"])
-        for p in instrument_file.previews.all()
+        for p in old_previews
         for frame in p.frames or []
         if frame.get("image")
     }
@@ -96,8 +94,10 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
     file_instrument_recognize(file=instrument_file, summary=summary)
     instrument_file.preview = instrument_file.thumbnail = None
 
-    instrument_file.previews.all().delete()
+    if old_previews:
+        SignalPreview.objects.filter(pk__in=[p.pk for p in old_previews]).delete()
     primary_index = summary.primary_signal
+    previews = []
     for position, signal in enumerate(signals):
         index = signal.get("index", position)
         rendered = signal.get("previews") or {}
@@ -110,21 +110,24 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
         )
         total, frames = _stored_frames(instrument_file, rendered.get("frames"), index)
         cube = _stored(instrument_file, rendered.get("cube"), f"signal-{index}.cube.npz")
-        SignalPreview.objects.create(
-            file=instrument_file,
-            frames=frames,
-            frame_total=total,
-            cube=cube or "",
-            signal_index=index,
-            title=(signal.get("title") or "")[:255],
-            kind=(signal.get("kind") or "")[:40],
-            image=image or "",
-            thumbnail=thumbnail or "",
-            spectrum=spectrum or "",
+        previews.append(
+            SignalPreview(
+                file=instrument_file,
+                frames=frames,
+                frame_total=total,
+                cube=cube or "",
+                signal_index=index,
+                title=(signal.get("title") or "")[:255],
+                kind=(signal.get("kind") or "")[:40],
+                image=image or "",
+                thumbnail=thumbnail or "",
+                spectrum=spectrum or "",
+            )
         )
         is_primary = index == primary_index or (primary_index is None and position == 0)
         if is_primary:  # the file's own preview is its primary signal's (same stored PNGs)
             instrument_file.preview, instrument_file.thumbnail = image or "", thumbnail or ""
+    SignalPreview.objects.bulk_create(previews)
     instrument_file.save()
 
     run.status = run_status
@@ -133,6 +136,7 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
     run.extractor_name = result.get("extractor") or run.extractor_name
     run.extractor_version = result.get("extractor_version") or run.extractor_version
     run.extraction_s = result.get("duration_s")
+    run.lease_expires_at = None
     run.save(
         update_fields=[
             "status",
@@ -141,6 +145,7 @@ def result_apply(*, run: ExtractionRun, file: InstrumentFile, result: dict[str, 
             "extractor_name",
             "extractor_version",
             "extraction_s",
+            "lease_expires_at",
         ]
     )
     delete_stored_after_commit(old_names)
