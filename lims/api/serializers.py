@@ -26,7 +26,7 @@ from lims.files.models import (
 )
 from lims.instruments.models import Instrument
 from lims.notes.models import Note
-from lims.projects.models import GroupMembership, Membership, Project
+from lims.projects.models import GroupMembership, Invitation, Membership, Project
 
 
 def _inline_status(choices: type[models.TextChoices]) -> serializers.CharField:
@@ -138,6 +138,23 @@ class ProjectWriteSerializer(serializers.Serializer):
 
 class RoleSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """A pending invitation to a project (its key is only in the e-mail)."""
+
+    invited_by = serializers.CharField(source="invited_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "invited_by", "created_at", "expires_at"]
+
+
+class InvitationWriteSerializer(serializers.Serializer):
+    """Whom to invite, and as what. Whether the address has an account changes nothing."""
+
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
 
 
 class DatasetSerializer(serializers.ModelSerializer):

@@ -24,6 +24,7 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_REMOVED = "membership_removed", "Member removed"
     INVITATION_SENT = "invitation_sent", "Invitation sent"
     INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+    INVITATION_REVOKED = "invitation_revoked", "Invitation withdrawn"
     GROUP_ROLE_SET = "group_role_set", "Group role set"
     GROUP_ROLE_REMOVED = "group_role_removed", "Group removed from project"
     GROUP_CREATED = "group_created", "Group created"

@@ -98,6 +98,31 @@ def invitation_create(
     return invitation
 
 
+def invitations_pending(*, project: Project, user: AnyUser) -> list[Invitation]:
+    """The project's invitations not yet accepted or expired, newest first (its managers only:
+    they name e-mail addresses)."""
+    require(user, Action.MANAGE, project, "Only the project's managers see its invitations.")
+    return list(project.invitations.pending().select_related("invited_by"))
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, user: AnyUser) -> None:
+    """Withdraw a pending invitation (a manager of its project): its link stops working."""
+    require(
+        user, Action.MANAGE, invitation.project, "Only the project's managers withdraw invitations."
+    )
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation was accepted already; remove the member instead.")
+    audit_record(
+        action=AuditAction.INVITATION_REVOKED,
+        actor=user,
+        target=invitation.project,
+        detail={"email": invitation.email, "role": invitation.role},
+    )
+    invitation.delete()
+
+
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: AnyUser) -> Membership:
     """``user`` (signed in, active) takes up ``invitation``: they become a member with its role

@@ -770,6 +770,26 @@ ROUTES: list[Route] = [
         (401, 404, 403, 403, 204, 204, 403, 401, 401),
     ),
     api(
+        "api:project-invitations",
+        "GET",
+        lambda w: "/api/v1/projects/graphene/invitations/",
+        (404, 404, 403, 403, 200, 200, 403, 401, 404),
+    ),
+    api(
+        "api:project-invitations",
+        "POST",
+        lambda w: "/api/v1/projects/graphene/invitations/",
+        (401, 404, 403, 403, 201, 201, 403, 401, 401),
+        data=lambda w: {"email": "someone@example.org", "role": "contributor"},
+        format="json",
+    ),
+    api(
+        "api:project-invitation",
+        "DELETE",
+        lambda w: f"/api/v1/projects/graphene/invitations/{w.invitation.pk}/",
+        (401, 404, 403, 403, 204, 204, 403, 401, 401),
+    ),
+    api(
         "api:project-group",
         "PUT",
         lambda w: "/api/v1/projects/graphene/groups/electron-lab/",

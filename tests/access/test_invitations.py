@@ -4,11 +4,13 @@ show its user name). The invited person accepts with their account or makes one.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from lims.audit.models import AuditEvent
 from lims.projects.models import Invitation, Membership
@@ -144,3 +146,70 @@ def test_a_user_name_still_adds_the_account_at_once(personas):
     assert Membership.objects.get(project=personas.project, user__username="paula").role == (
         "viewer"
     )
+
+
+def test_managers_invite_list_and_withdraw_through_the_api(
+    personas, api_client_for, django_capture_on_commit_callbacks
+):
+    UserFactory(username="hidden-name", email="known@example.org")
+    client = api_client_for(personas.manager)
+    url = "/api/v1/projects/graphene/invitations/"
+    answers = []
+    for email in ("known@example.org", "unknown@example.org"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, {"email": email, "role": "contributor"}, format="json")
+        assert response.status_code == 201, response.content
+        answers.append(response.json())
+    # The same answer either way, and no user name in it.
+    assert [sorted(a) for a in answers] == [
+        ["created_at", "email", "expires_at", "id", "invited_by", "role"]
+    ] * 2
+    assert [(a["email"], a["role"], a["invited_by"]) for a in answers] == [
+        ("known@example.org", "contributor", personas.manager.username),
+        ("unknown@example.org", "contributor", personas.manager.username),
+    ]
+    assert "hidden-name" not in str(answers)
+    assert [m.to for m in mail.outbox] == [["known@example.org"], ["unknown@example.org"]]
+    listed = client.get(url)
+    assert listed.status_code == 200
+    assert [i["email"] for i in listed.json()] == ["unknown@example.org", "known@example.org"]
+    # Withdrawn: gone from the list, its link no longer opens, the audit log says who.
+    first = answers[0]["id"]
+    assert client.delete(f"{url}{first}/").status_code == 204
+    assert [i["email"] for i in client.get(url).json()] == ["unknown@example.org"]
+    assert client.delete(f"{url}{first}/").status_code == 404
+    key_url = link(mail.outbox[0])
+    assert Client().get(key_url).status_code == 410
+    event = AuditEvent.objects.get(action="invitation_revoked")
+    assert (event.actor_id, event.detail) == (
+        personas.manager.pk,
+        {"email": "known@example.org", "role": "contributor"},
+    )
+
+
+def test_an_invitation_needs_a_valid_address_and_role(personas, api_client_for):
+    client = api_client_for(personas.manager)
+    url = "/api/v1/projects/graphene/invitations/"
+    bad = client.post(url, {"email": "not-an-address", "role": "owner"}, format="json")
+    assert bad.status_code == 400
+    assert (bad.json()["email"], bad.json()["role"]) == (
+        ["Enter a valid email address."],
+        ['"owner" is not a valid choice.'],
+    )
+    assert not Invitation.objects.exists()
+
+
+def test_only_managers_see_which_invitations_exist(personas, api_client_for):
+    invitation = Invitation.objects.create(
+        project=personas.project,
+        email="x@example.org",
+        role="viewer",
+        key_digest="d" * 64,
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
+    viewer = api_client_for(personas.viewer)
+    # An existing id and a missing one answer alike for a viewer.
+    url = "/api/v1/projects/graphene/invitations/"
+    assert viewer.delete(f"{url}{invitation.pk}/").status_code == 403
+    assert viewer.delete(f"{url}{invitation.pk + 1000}/").status_code == 403
+    assert Invitation.objects.filter(pk=invitation.pk).exists()

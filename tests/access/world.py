@@ -71,6 +71,7 @@ class World:
     run: Any
     instrument: Any
     person: Any
+    invitation: Any
     secret_project: Any
     secret_dataset: Any
     secret_file: Any
@@ -120,7 +121,7 @@ def build_world(personas: Any) -> World:
         owner=personas.viewer, name="Mine", query="7a1", last_looked_at=timezone.now()
     )
     person = UserFactory(username="paula", email="paula@example.org")
-    Invitation.objects.create(
+    invitation = Invitation.objects.create(
         project=project,
         email="paula@example.org",
         role="viewer",
@@ -188,6 +189,7 @@ def build_world(personas: Any) -> World:
         run=instrument_file.runs.get(),
         instrument=instrument,
         person=person,
+        invitation=invitation,
         secret_project=secret_project,
         secret_dataset=secret_dataset,
         secret_file=secret_file,

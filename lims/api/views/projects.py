@@ -1,13 +1,15 @@
-"""Projects through the API: list, read, create, change; members and groups with roles."""
+"""Projects through the API: list, read, create, change; members and groups with roles;
+invitations by e-mail."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,6 +18,7 @@ from lims.api import serializers as s
 from lims.api.views.common import ERROR
 from lims.groups.models import ResearchGroup
 from lims.projects.filters import ProjectFilterSet
+from lims.projects.invitations import invitation_create, invitation_revoke, invitations_pending
 from lims.projects.models import GroupMembership, Membership, Project
 from lims.projects.services import (
     group_membership_remove,
@@ -157,4 +160,63 @@ class ProjectViewSet(
         project = self.get_object()
         group = get_object_or_404(ResearchGroup, slug=group_slug)
         group_membership_remove(project=project, group=group, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="The project's pending invitations (its managers)",
+        responses={200: s.InvitationSerializer(many=True), 403: ERROR, 404: ERROR},
+        methods=["GET"],
+    )
+    @extend_schema(
+        summary="Invite an e-mail address to the project with a role (its managers)",
+        description=(
+            "The address is e-mailed a link to join; the answer is the same whether or not it "
+            "has an account, so nothing about other people's accounts is revealed."
+        ),
+        request=s.InvitationWriteSerializer,
+        examples=[
+            OpenApiExample(
+                "Invite a contributor",
+                value={"email": "ines@example.org", "role": "contributor"},
+                request_only=True,
+            )
+        ],
+        responses={201: s.InvitationSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+        methods=["POST"],
+    )
+    @action(detail=True, methods=["get", "post"], url_path="invitations")
+    def invitations(self, request: Request, slug: str | None = None) -> Response:
+        project = self.get_object()
+        if request.method == "GET":
+            pending = invitations_pending(project=project, user=request.user)
+            return Response(s.InvitationSerializer(pending, many=True).data)
+        data = s.InvitationWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = invitation_create(
+            project=project,
+            email=data.validated_data["email"],
+            role=data.validated_data["role"],
+            user=request.user,
+            absolute=request.build_absolute_uri,
+        )
+        return Response(s.InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Withdraw a pending invitation (its managers): its link stops working",
+        responses={204: None, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
+    @action(detail=True, methods=["delete"], url_path=r"invitations/(?P<invitation_id>[0-9]+)")
+    def invitation(
+        self, request: Request, slug: str | None = None, invitation_id: str = ""
+    ) -> Response:
+        project = self.get_object()
+        # Managers only, before the lookup: nobody else learns which invitations exist.
+        pending = {i.pk: i for i in invitations_pending(project=project, user=request.user)}
+        invitation = pending.get(int(invitation_id))
+        if invitation is None:
+            raise NotFound("No pending invitation of this project has this id.")
+        try:
+            invitation_revoke(invitation=invitation, user=request.user)
+        except DjangoValidationError as error:
+            raise ValidationError({"detail": error.messages}) from error
         return Response(status=status.HTTP_204_NO_CONTENT)
