@@ -76,6 +76,14 @@ def _fresh_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_search_matrix() -> None:
+    """Each test searches a facet matrix of its own rows: the previous test's rolled back."""
+    from lims.search.matrix import matrix_reset
+
+    matrix_reset()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings) -> None:
     # The production hasher is slow on purpose; the tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -353,6 +353,11 @@ LIMS_RUN_RECOVERY_GRACE_S = env_int("LIMS_RUN_RECOVERY_GRACE_S", 600)
 # for such runs every LIMS_RUN_RECOVERY_INTERVAL_S and sends them to another worker.
 LIMS_RUN_LEASE_S = env_int("LIMS_RUN_LEASE_S", 60)
 LIMS_RUN_RECOVERY_INTERVAL_S = env_int("LIMS_RUN_RECOVERY_INTERVAL_S", 60)
+# Search (PostgreSQL): each process keeps the index's facet matrix in memory and follows the
+# index's change log (lims/search/matrix.py); the log keeps this long (a process idle for half
+# of it reloads). LIMS_SEARCH_MATRIX=false searches with SQL alone.
+LIMS_SEARCH_MATRIX = env_bool("LIMS_SEARCH_MATRIX", True)
+LIMS_SEARCH_CHANGES_KEEP_S = env_int("LIMS_SEARCH_CHANGES_KEEP_S", 24 * 3600)
 # Periodic upkeep, run by `celery -A lims beat` (or a worker started with -B): exactly one
 # beat process in the whole installation.
 CELERY_BEAT_SCHEDULE = {
@@ -367,6 +372,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-old-trash": {
         "task": "files.purge_trash",
         "schedule": 24 * 3600.0,
+    },
+    "prune-search-changes": {
+        "task": "search.prune_changes",
+        "schedule": 3600.0,
     },
     "check-fixity": {
         "task": "ops.check_fixity",

@@ -261,15 +261,24 @@ def file_filter(user: AnyUser | None, prefix: str = "", *, shared: bool = True) 
     )
 
 
+def search_entry_datasets(user: AnyUser | None) -> models.QuerySet[Any] | None:
+    """The datasets whose live search index entries ``user`` may see, or None when that is
+    every dataset (a facility manager). :func:`search_entry_filter` says it as a ``Q``; the
+    in-memory facet matrix (``lims.search.matrix``) reads these ids into a mask."""
+    if is_facility_manager(user):
+        return None
+    return apps.get_model("datasets", "Dataset").objects.filter(dataset_filter(user))
+
+
 def search_entry_filter(user: AnyUser | None) -> Q:
     """A ``Q`` selecting the search index entries ``user`` may see: those of live files (the
     entry's ``live``: neither the file nor its dataset or project is in the trash) in datasets
-    they may see. For a facility manager it is ``live`` alone, which keeps a search over a
-    million files one scan of one table."""
+    they may see (:func:`search_entry_datasets`). For a facility manager it is ``live`` alone,
+    which keeps a search over a million files one scan of one table."""
     live = Q(live=True)
-    if is_facility_manager(user):
+    datasets = search_entry_datasets(user)
+    if datasets is None:
         return live
-    datasets = apps.get_model("datasets", "Dataset").objects.filter(dataset_filter(user))
     return live & Q(dataset_id__in=datasets.values("id"))
 
 

@@ -57,6 +57,23 @@ FREE_QUANTITY_FIELDS = (
 _TOKEN = re.compile(r"[^\W_]+")
 
 
+@dataclass(frozen=True)
+class Test:
+    """The same condition as a :class:`Condition`'s ``q``, described for the in-memory facet
+    matrix (:mod:`lims.search.matrix`), which answers it without PostgreSQL: ``lookup`` is
+    ``iexact`` or ``icontains`` on a text ``column`` (case-insensitive, as Django's lookups),
+    ``range`` on a number or date ``column`` within ``bounds``, or ``related``: the entry's
+    ``column`` (``project_id``…) is one of the ``model`` rows ``related`` selects. A condition
+    without a test (words, vendor keys, file names) is asked of PostgreSQL."""
+
+    column: str
+    lookup: str
+    value: str = ""
+    bounds: values.Bounds | None = None
+    model: str = ""
+    related: Q | None = None
+
+
 @dataclass
 class Condition:
     """One filter of the query; ``group`` joins conditions that combine with OR."""
@@ -67,6 +84,7 @@ class Condition:
     term: Term | None = None
     field_name: str = ""
     value: str = ""
+    test: Test | None = None
 
 
 @dataclass
@@ -202,8 +220,9 @@ def _field_term(query: CompiledQuery, term: FieldTerm) -> None:
     if search_field.kind in (Kind.QUANTITY, Kind.DATE):
         _add_range(query, search_field, term.value, term)
         return
-    q = _value_q(query, search_field, term)
-    if q is not None:
+    found = _value_q(query, search_field, term)
+    if found is not None:
+        q, test = found
         query.conditions.append(
             Condition(
                 search_field.name,
@@ -212,11 +231,14 @@ def _field_term(query: CompiledQuery, term: FieldTerm) -> None:
                 term=term,
                 field_name=search_field.name,
                 value=term.value,
+                test=test,
             )
         )
 
 
-def _value_q(query: CompiledQuery, search_field: SearchField, term: FieldTerm) -> Q | None:
+def _value_q(
+    query: CompiledQuery, search_field: SearchField, term: FieldTerm
+) -> tuple[Q, Test | None] | None:
     value, exact = term.value, term.quoted
     if search_field.kind is Kind.CHOICE:
         choices = _choices(search_field)
@@ -235,27 +257,54 @@ def _value_q(query: CompiledQuery, search_field: SearchField, term: FieldTerm) -
                 Problem(f"“{value}” is not a {search_field.label.lower()} ({known}).", fixed)
             )
             return None
-        return Q(**{f"{search_field.column}__iexact": matched})
+        column = search_field.column
+        return Q(**{f"{column}__iexact": matched}), Test(column, "iexact", matched)
     if search_field.kind is Kind.TEXT:
         lookup = "iexact" if exact else "icontains"
-        return Q(**{f"{search_field.column}__{lookup}": value})
+        column = search_field.column
+        return Q(**{f"{column}__{lookup}": value}), Test(column, lookup, value)
     if search_field.kind is Kind.TAG:
-        return Q(tags__icontains=f"|{value.lower()}|" if exact else f"|{value.lower()}")
+        tag = f"|{value.lower()}|" if exact else f"|{value.lower()}"
+        return Q(tags__icontains=tag), Test("tags", "icontains", tag)
     return _relation_q(search_field.name, value, exact)
 
 
-def _relation_q(name: str, value: str, exact: bool) -> Q:
+#: A relation field: the entry's column, the related model and the entry's path to it.
+_RELATIONS = {
+    "project": ("project_id", "projects.Project", "project"),
+    "dataset": ("dataset_id", "datasets.Dataset", "dataset"),
+    "instrument": ("instrument_id", "instruments.Instrument", "instrument"),
+    "uploader": ("uploaded_by_id", "accounts.User", "uploaded_by"),
+}
+
+
+def _relation_q(name: str, value: str, exact: bool) -> tuple[Q, Test]:
+    """The related rows a name or identifier chooses (a ``Q`` over the related model), and
+    the same through the entry's relation (the SQL path joins, the matrix asks for ids)."""
     text = "iexact" if exact else "icontains"
+    related: Q
     if name == "project":
-        return Q(project__slug__iexact=value) | Q(**{f"project__name__{text}": value})
-    if name == "dataset":
+        related = Q(slug__iexact=value) | Q(**{f"name__{text}": value})
+    elif name == "dataset":
         try:
-            return Q(dataset__uid=uuid.UUID(value))
+            related = Q(uid=uuid.UUID(value))
         except ValueError:
-            return Q(**{f"dataset__title__{text}": value})
-    if name == "instrument":
-        return Q(**{f"instrument__name__{text}": value})
-    return Q(uploaded_by__username__iexact=value) | Q(**{f"uploaded_by__last_name__{text}": value})
+            related = Q(**{f"title__{text}": value})
+    elif name == "instrument":
+        related = Q(**{f"name__{text}": value})
+    else:
+        related = Q(username__iexact=value) | Q(**{f"last_name__{text}": value})
+    column, model, path = _RELATIONS[name]
+    return _prefixed(related, path), Test(column, "related", model=model, related=related)
+
+
+def _prefixed(q: Q, path: str) -> Q:
+    """``q`` (over a related model) as seen from the entry through ``path``."""
+    children = [
+        _prefixed(child, path) if isinstance(child, Q) else (f"{path}__{child[0]}", child[1])
+        for child in q.children
+    ]
+    return Q(*children, _connector=q.connector, _negated=q.negated)
 
 
 def _choices(search_field: SearchField) -> tuple[tuple[str, str], ...]:
@@ -301,6 +350,7 @@ def _add_range(
             term=term,
             field_name=search_field.name,
             value=text,
+            test=Test(column, "range", bounds=bounds),
         )
     )
 

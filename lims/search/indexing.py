@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -390,3 +391,16 @@ def search_reindex_soon(
         tally_rebuild(dataset_ids=datasets)  # their tags (see search_reindex)
         return
     transaction.on_commit(lambda: send("search.reindex", args=[datasets, projects, instruments]))
+
+
+def search_changes_prune() -> int:
+    """Delete the change log's rows older than ``LIMS_SEARCH_CHANGES_KEEP_S`` (a process that
+    has not looked for that long reloads its matrix instead); returns how many."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM search_change WHERE changed_at < clock_timestamp() - %s * interval '1 s'",
+            [settings.LIMS_SEARCH_CHANGES_KEEP_S],
+        )
+        return cursor.rowcount

@@ -1,7 +1,10 @@
 """Running searches (for the page, the API, exports and the benchmark) and keeping saved ones.
 
-Every search starts from ``SearchEntry.objects.visible_to(user)``: results, counts, facet
-values and exports never show what the permission seam hides.
+Two engines give the same answers. On PostgreSQL a search is counted, faceted and ordered by
+the in-memory facet matrix (:mod:`lims.search.matrix`), which asks PostgreSQL only for what it
+does not hold (words, vendor keys) and for the rows of the page; ``engine="sql"`` (and SQLite,
+the embedded default) answers with SQL over ``SearchEntry.objects.visible_to(user)``. Either
+way results, counts, facet values and exports never show what the permission seam hides.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
@@ -19,6 +23,7 @@ from django.utils import timezone
 from lims.core.permissions import acting_user
 from lims.search.compile import CompiledQuery, compile_query, rank
 from lims.search.facets import FACETS, FacetValue, facet_counts, facets_from_counts
+from lims.search.matrix import matrix_ids, matrix_page
 from lims.search.models import SavedSearch, SearchEntry, SearchKey
 from lims.search.tally import tally_counts
 
@@ -129,6 +134,16 @@ def ordered(
     return entries.order_by(*sort_order(sort))
 
 
+def search_engine(engine: str | None = None) -> str:
+    """The engine a search runs on: ``matrix`` on PostgreSQL (unless ``LIMS_SEARCH_MATRIX`` is
+    off), else ``sql``; an engine asked for by name is used as it is."""
+    if engine in ("matrix", "sql"):
+        return engine
+    if connection.vendor == "postgresql" and settings.LIMS_SEARCH_MATRIX:
+        return "matrix"
+    return "sql"
+
+
 def search_run(
     *,
     user: Any,
@@ -137,6 +152,7 @@ def search_run(
     page: int = 1,
     page_size: int = 50,
     facets: Sequence[str] = (),
+    engine: str | None = None,
 ) -> SearchResult:
     """Search as ``user``: one page of results, the exact count and the facets asked for.
 
@@ -144,7 +160,39 @@ def search_run(
     ``result.query.problems``; the rest of the query still applies."""
     with transaction.atomic(savepoint=False):
         _without_jit()
+        if search_engine(engine) == "matrix":
+            return _matrix_search(user, text, sort, page, page_size, facets)
         return _search(user, text, sort, page, page_size, facets)
+
+
+def _matrix_search(
+    user: Any, text: str | None, sort: str | None, page: int, page_size: int, facets: Sequence[str]
+) -> SearchResult:
+    query = compile_query(text)
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    names = [name for name in dict.fromkeys(facets) if name in FACETS]
+    key = sort_key(sort, query)
+    found = matrix_page(
+        user=user, query=query, sort=_matrix_sort(key), page=page, page_size=page_size, facets=names
+    )
+    counted = facets_from_counts(names, found.counts, query, found.count) if names else None
+    return SearchResult(
+        query=query,
+        count=found.count,
+        entries=_rows(found.file_ids),
+        page=found.page,
+        page_size=page_size,
+        sort=key,
+        facets=counted.values if counted else {},
+    )
+
+
+def _matrix_sort(key: str) -> str:
+    """A sort key as the matrix reads it: ``relevance``, or the column's path (``-`` first
+    when descending)."""
+    if key == "relevance":
+        return key
+    return ("-" if key.startswith("-") else "") + COLUMNS[key.lstrip("-")].path
 
 
 def _without_jit() -> None:
@@ -187,7 +235,11 @@ def _search(
 def _page(entries: QuerySet[SearchEntry], offset: int, size: int) -> list[SearchEntry]:
     """One page of ordered entries: their ids first (a narrow read the order's index can answer,
     however deep the page), then those rows with what the page shows."""
-    ids = list(entries.values_list("file_id", flat=True)[offset : offset + size])
+    return _rows(list(entries.values_list("file_id", flat=True)[offset : offset + size]))
+
+
+def _rows(ids: list[int]) -> list[SearchEntry]:
+    """The entries of these file ids, in this order, with what a page shows."""
     found = (
         SearchEntry.objects.filter(file_id__in=ids)
         .select_related("project", "dataset", "uploaded_by")
@@ -197,13 +249,31 @@ def _page(entries: QuerySet[SearchEntry], offset: int, size: int) -> list[Search
     return [found[file_id] for file_id in ids if file_id in found]
 
 
-def export_rows(*, user: Any, text: str | None, sort: str | None = None) -> Iterator[list[Any]]:
+#: Rows an export reads at a time.
+EXPORT_CHUNK = 2000
+
+
+def export_rows(
+    *, user: Any, text: str | None, sort: str | None = None, engine: str | None = None
+) -> Iterator[Sequence[Any]]:
     """Every matching entry as a row of :data:`EXPORT_COLUMNS` values (plus the file's uid),
-    read in chunks from a server-side cursor: constant memory however many rows."""
+    read in chunks (from a server-side cursor, or by the matrix's ordered ids): the rows are
+    never all in memory, however many."""
     query = compile_query(text)
-    entries = ordered(search_entries(user=user, query=query), query, sort_key(sort, query))
+    order = sort_key(sort, query)
     paths = ["uid", *(COLUMNS[key].path for key in EXPORT_COLUMNS)]
-    yield from entries.values_list(*paths).iterator(chunk_size=2000)
+    if search_engine(engine) == "sql":
+        entries = ordered(search_entries(user=user, query=query), query, order)
+        yield from entries.values_list(*paths).iterator(chunk_size=EXPORT_CHUNK)
+        return
+    with transaction.atomic(savepoint=False):
+        _without_jit()
+        ids = matrix_ids(user=user, query=query, sort=_matrix_sort(order))
+    for start in range(0, len(ids), EXPORT_CHUNK):
+        chunk = ids[start : start + EXPORT_CHUNK].tolist()
+        rows = SearchEntry.objects.filter(file_id__in=chunk).values_list("file_id", *paths)
+        by_id = {row[0]: row[1:] for row in rows}
+        yield from (by_id[file_id] for file_id in chunk if file_id in by_id)
 
 
 def export_header() -> list[str]:

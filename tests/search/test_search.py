@@ -263,7 +263,10 @@ def test_search_page_query_count_is_bounded(
 @given(text=st.text(max_size=60))
 def test_no_query_is_a_server_error(client, personas, text: str) -> None:
     client.force_login(personas.viewer)
-    assert client.get(reverse("search"), {"q": text}).status_code == 200
+    # A NUL is refused by the query-string middleware (lims/core/middleware.py) with a 400.
+    assert client.get(reverse("search"), {"q": text}).status_code == (
+        400 if "\x00" in text else 200
+    )
     assert client.get("/api/v1/search/", {"q": text, "facets": "microscope"}).status_code in (
         200,
         400,
