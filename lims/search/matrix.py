@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -173,8 +174,8 @@ class _TextRows:
 
     def __init__(self, columns: int) -> None:
         self.rest = ""
-        self.ids: list[int] = []
-        self.codes: list[list[int]] = [[] for _ in range(columns)]
+        self.ids = array("q")
+        self.codes = [array("i") for _ in range(columns)]
         self.index: list[dict[str | None, int]] = [{} for _ in range(columns)]
 
     def write(self, data: bytes | str) -> int:
@@ -300,6 +301,7 @@ class Matrix:
         self.own_ids: set[int] = set()
         self.own_seen = 0
         self.packs: list[Pack] | None = None
+        self.live_totals: list[np.ndarray] | None = None
         self.answers: dict[tuple[str, tuple[str, ...]], Answer] = {}
         self.loaded_seconds = 0.0
         self.loads = 0
@@ -321,7 +323,7 @@ class Matrix:
         _copy(f"COPY (SELECT file_id, {', '.join(TEXT_CODED)} FROM search_entry) TO STDOUT", texts)
         number_columns = dict(zip(_INTEGERS, integers.columns(), strict=True))
         ids = number_columns["file_id"]
-        text_ids = np.array(texts.ids, np.int64)
+        text_ids = np.frombuffer(texts.ids, np.int64) if texts.ids else np.empty(0, np.int64)
         # Both scans usually see the same rows; a row written between them is in the change
         # log (by a transaction the snapshot taken first had not seen ended) and is read again
         # by the catch-up below.
@@ -341,11 +343,13 @@ class Matrix:
             self._set_coded(column, codes.astype(np.int32), vocab)
         for j, column in enumerate(TEXT_CODED):
             codes = (
-                np.array(texts.codes[j], np.int32)[by_texts] if self.n else np.empty(0, np.int32)
+                np.frombuffer(texts.codes[j], np.int32)[by_texts]
+                if self.n
+                else np.empty(0, np.int32)
             )
             vocab = [_unescape(v) for v in texts.index[j]]  # type: ignore[arg-type]
             self._set_coded(column, codes, vocab)
-        self.orders, self.sort_keys, self.packs = {}, set(), None
+        self.orders, self.sort_keys, self.packs, self.live_totals = {}, set(), None, None
         self.answers = {}
         self._load_tags()
         self.seen = seen
@@ -416,6 +420,7 @@ class Matrix:
             self.own_seen = max([self.own_seen, *(r[2] for r in rows if r[3] == own)])
         if any(kind == "a" for _, kind, _ in changes):  # emptied: what is back is logged
             self.live[: self.n] = False
+            self.live_totals = None
             self.orders, self.sort_keys = {}, set()
         if any(kind == "t" for _, kind, _ in changes):
             self._load_tags()
@@ -448,14 +453,15 @@ class Matrix:
         positions = np.searchsorted(self.ids[: self.n], gone)
         inside = positions < self.n
         positions = positions[inside][self.ids[positions[inside]] == gone[inside]]
-        self.live[positions] = False
-        if not rows:
-            self._forget_sorts(positions)
-            return
         at = np.searchsorted(self.ids[: self.n], found)
         present = np.zeros(len(found), bool)
         if self.n:
             present = (at < self.n) & (self.ids[np.minimum(at, self.n - 1)] == found)
+        self._tally(np.concatenate([positions, at[present]]), -1)
+        self.live[positions] = False
+        if not rows:
+            self._forget_sorts(positions)
+            return
         if (~present).any() and self.n and found[~present].min() < self.ids[self.n - 1]:
             self._insert_sorted(found[~present])  # an id below the last: make room in order
             at = np.searchsorted(self.ids[: self.n], found)
@@ -467,6 +473,7 @@ class Matrix:
             self.ids[self.n : self.n + new] = found[~present]
             self.n += new
         self._write_rows(at, rows, numbers)
+        self._tally(at, +1)
         self._forget_sorts(np.concatenate([positions, at]))
 
     def _write_rows(self, at: np.ndarray, rows: list[tuple[Any, ...]], numbers: list[str]) -> None:
@@ -768,19 +775,46 @@ class Matrix:
     def _counts(self, mask: np.ndarray, columns: set[str]) -> dict[str, np.ndarray]:
         """Rows per code of each column among the rows of ``mask``: one ``bincount`` per pack of
         columns (see :meth:`_packs`), the rows picked once."""
-        rows = None if np.count_nonzero(mask) == self.n else np.flatnonzero(mask)
-        columns = set(columns)
+        live = self.live[: self.n]
+        dense = np.count_nonzero(mask) > np.count_nonzero(live) / 2
+        # Most rows: the kept counts of every live row, less those of the live rows left out.
+        rows = np.flatnonzero(live & ~mask if dense else mask)
         result: dict[str, np.ndarray] = {}
-        for pack in self._packs():
+        packs = self._packs()
+        totals = self._live_totals() if dense else None
+        for i, pack in enumerate(packs):
             if not columns & set(pack.columns):
                 continue
-            combined = pack.codes[: self.n] if rows is None else pack.codes.take(rows)
-            grid = np.bincount(combined, minlength=pack.size).reshape(pack.radices)
+            grid = np.bincount(pack.codes.take(rows), minlength=pack.size)
+            if totals is not None:
+                grid = totals[i] - grid
+            grid = grid.reshape(pack.radices)
             for axis, column in enumerate(pack.columns):
                 if column in columns:
                     others = tuple(a for a in range(len(pack.columns)) if a != axis)
                     result[column] = grid.sum(axis=others) if others else grid
         return result
+
+    def _live_totals(self) -> list[np.ndarray]:
+        """Rows per combined code of each pack over every live row, kept (and changed row by
+        row as entries change: :meth:`_tally`)."""
+        if self.live_totals is None:
+            rows = np.flatnonzero(self.live[: self.n])
+            self.live_totals = [
+                np.bincount(pack.codes.take(rows), minlength=pack.size) for pack in self._packs()
+            ]
+        return self.live_totals
+
+    def _tally(self, positions: np.ndarray, sign: int) -> None:
+        """Take the live rows at ``positions`` out of the kept totals (-1) or put them in (+1)."""
+        if self.live_totals is None:
+            return
+        if self.packs is None:
+            self.live_totals = None
+            return
+        live = positions[self.live[positions]]
+        for totals, pack in zip(self.live_totals, self.packs, strict=True):
+            np.add.at(totals, pack.codes[live], sign)
 
     def _packs(self) -> list[Pack]:
         """The facet columns packed into few combined codes (``code₁ · radix₂ + code₂ …``, at
@@ -809,7 +843,7 @@ class Matrix:
             current.append((column, radix))
         if current:
             packs.append(self._pack(current))
-        self.packs = packs
+        self.packs, self.live_totals = packs, None
         return packs
 
     def _pack(self, columns: list[tuple[str, int]]) -> Pack:
