@@ -130,7 +130,8 @@ def _unescape(value: str) -> str | None:
 
 class _BinaryRows:
     """A file object for ``COPY … TO STDOUT (FORMAT binary)`` of non-null fixed-width columns,
-    parsed into numpy arrays chunk by chunk (the whole COPY is never in memory at once)."""
+    parsed into numpy arrays a few megabytes at a time (psycopg2 writes one row per call; the
+    whole COPY is never in memory at once)."""
 
     def __init__(self, dtypes: Sequence[str]) -> None:
         fields: list[tuple[str, str]] = [("n", ">i2")]
@@ -138,30 +139,39 @@ class _BinaryRows:
             fields += [(f"l{i}", ">i4"), (f"v{i}", dtype)]
         self.dtype = np.dtype(fields)
         self.count = len(dtypes)
-        self.pending = bytearray()
+        self.chunks: list[bytes] = []
+        self.buffered = 0
         self.header = True
         self.parts: list[list[np.ndarray]] = [[] for _ in dtypes]
 
     def write(self, data: bytes) -> int:
-        self.pending += data
-        if self.header:
-            if len(self.pending) < 19:
-                return len(data)
-            extension = int.from_bytes(self.pending[15:19], "big")
-            del self.pending[: 19 + extension]
-            self.header = False
-        whole = len(self.pending) // self.dtype.itemsize
-        if whole and int.from_bytes(self.pending[0:2], "big", signed=True) == -1:
-            whole = 0  # the trailer
-        if whole:
-            size = whole * self.dtype.itemsize
-            rows = np.frombuffer(bytes(self.pending[:size]), self.dtype)
-            for i in range(self.count):
-                self.parts[i].append(rows[f"v{i}"].astype(rows[f"v{i}"].dtype.newbyteorder("=")))
-            del self.pending[:size]
+        self.chunks.append(data)
+        self.buffered += len(data)
+        if self.buffered >= 1 << 22:
+            self._parse()
         return len(data)
 
+    def _parse(self, final: bool = False) -> None:
+        data = b"".join(self.chunks)
+        if self.header:
+            if len(data) < 19:
+                self.chunks, self.buffered = [data], len(data)
+                return
+            extension = int.from_bytes(data[15:19], "big")
+            data = data[19 + extension :]
+            self.header = False
+        whole = len(data) // self.dtype.itemsize
+        size = whole * self.dtype.itemsize
+        if whole:
+            rows = np.frombuffer(data, self.dtype, count=whole)
+            for i in range(self.count):
+                values = rows[f"v{i}"]
+                self.parts[i].append(values.astype(values.dtype.newbyteorder("=")))
+        rest = data[size:]
+        self.chunks, self.buffered = [rest], len(rest)
+
     def columns(self) -> list[np.ndarray]:
+        self._parse(final=True)  # what is left is the two-byte trailer
         return [
             np.concatenate(part) if part else np.empty(0, self.dtype[f"v{i}"].newbyteorder("="))
             for i, part in enumerate(self.parts)
@@ -170,29 +180,36 @@ class _BinaryRows:
 
 class _TextRows:
     """A file object for a text ``COPY`` of ``file_id`` and text columns: the ids, and each
-    column as codes of a vocabulary built on the way."""
+    column as codes of a vocabulary built on the way (a few megabytes parsed at a time)."""
 
     def __init__(self, columns: int) -> None:
-        self.rest = ""
+        self.chunks: list[bytes] = []
+        self.buffered = 0
         self.ids = array("q")
         self.codes = [array("i") for _ in range(columns)]
         self.index: list[dict[str | None, int]] = [{} for _ in range(columns)]
 
-    def write(self, data: bytes | str) -> int:
-        text = self.rest + (data.decode() if isinstance(data, bytes) else data)
-        lines = text.split("\n")
-        self.rest = lines.pop()
-        ids, codes, index = self.ids, self.codes, self.index
-        for line in lines:
-            fields = line.split("\t")
-            ids.append(int(fields[0]))
-            for j, value in enumerate(fields[1:]):
-                known = index[j]
-                code = known.get(value)
-                if code is None:
-                    code = known[value] = len(known)
-                codes[j].append(code)
+    def write(self, data: bytes) -> int:
+        self.chunks.append(data)
+        self.buffered += len(data)
+        if self.buffered >= 1 << 22:
+            self.flush()
         return len(data)
+
+    def flush(self) -> None:
+        data = b"".join(self.chunks)
+        cut = data.rfind(b"\n") + 1  # whole lines now, the rest with the next chunks
+        self.chunks, self.buffered = [data[cut:]], len(data) - cut
+        ids, codes, index = self.ids, self.codes, self.index
+        lines = data[:cut].decode().split("\n")
+        lines.pop()  # after the last newline
+        ids.extend(int(line.partition("\t")[0]) for line in lines)
+        columns = zip(*(line.split("\t")[1:] for line in lines), strict=True)
+        for j, values in enumerate(columns):
+            known = index[j]
+            for value in set(values) - known.keys():
+                known[value] = len(known)
+            codes[j].extend(map(known.__getitem__, values))
 
 
 def _copy(sql: str, sink: Any, params: Sequence[Any] = ()) -> None:
@@ -238,6 +255,10 @@ class Answer:
     file_ids: np.ndarray
     ranks: np.ndarray
     pending: set[int] = field(default_factory=set)
+    #: The matrix's rows of ``file_ids`` (those it has), for the layout they were found in.
+    rows: np.ndarray | None = None
+    kept: np.ndarray | None = None
+    layout: tuple[int, int] = (-1, -1)
 
     def patch(self, kept: int) -> None:
         changed = np.array(sorted(self.pending), np.int64)
@@ -251,6 +272,7 @@ class Answer:
         ids = np.concatenate([self.file_ids[keep], again_ids])
         order = np.argsort(ids, kind="stable")
         self.file_ids = ids[order]
+        self.rows = None
         if self.ranked:
             self.ranks = np.concatenate([self.ranks[keep], again_ranks])[order]
 
@@ -301,6 +323,8 @@ class Matrix:
         self.own_ids: set[int] = set()
         self.own_seen = 0
         self.packs: list[Pack] | None = None
+        self.layout = 0  # changes when rows move (an id inserted among others)
+        self.tag_links: tuple[np.ndarray, np.ndarray, int, list[str]] | None = None
         self.live_totals: list[np.ndarray] | None = None
         self.answers: dict[tuple[str, tuple[str, ...]], Answer] = {}
         self.loaded_seconds = 0.0
@@ -321,6 +345,7 @@ class Matrix:
         )
         texts = _TextRows(len(TEXT_CODED))
         _copy(f"COPY (SELECT file_id, {', '.join(TEXT_CODED)} FROM search_entry) TO STDOUT", texts)
+        texts.flush()
         number_columns = dict(zip(_INTEGERS, integers.columns(), strict=True))
         ids = number_columns["file_id"]
         text_ids = np.frombuffer(texts.ids, np.int64) if texts.ids else np.empty(0, np.int64)
@@ -371,6 +396,7 @@ class Matrix:
             return Snapshot.parse(cursor.fetchone()[0])
 
     def _load_tags(self) -> None:
+        self.tag_links = None
         tags: dict[int, list[str]] = defaultdict(list)
         links = apps.get_model("datasets", "Dataset").tags.through.objects
         for dataset_id, name in links.values_list("dataset_id", "tag__name").order_by():
@@ -545,6 +571,7 @@ class Matrix:
             for c, a in self.numbers.items()
         }
         self.n = len(self.ids)
+        self.layout += 1
         self.orders, self.sort_keys, self.packs = {}, set(), None
 
     def _forget_sorts(self, positions: np.ndarray) -> None:
@@ -566,7 +593,7 @@ class Matrix:
         datasets = search_entry_datasets(user)
         if datasets is None:
             return live.copy()
-        ids = datasets.values_list("id", flat=True)
+        ids = datasets.order_by().values_list("id", flat=True)
         return live & self._lut("dataset_id", ids)[self.codes["dataset_id"][: self.n]]
 
     def _lut(self, column: str, values: Iterable[Any]) -> np.ndarray:
@@ -680,14 +707,17 @@ class Matrix:
             answer.patch(self.answers_size)
         self.answers[key] = answer  # the most recently used last
         self._forget_answers()
-        mask = self.mask_of(answer.file_ids)
-        if ranked:
-            scores = np.zeros(self.n, np.float64)
+        if answer.rows is None or answer.layout != (self.layout, self.n):
             at = np.searchsorted(self.ids[: self.n], answer.file_ids)
             inside = at < self.n
             keep = np.zeros(len(at), bool)
             keep[inside] = self.ids[at[inside]] == answer.file_ids[inside]
-            scores[at[keep]] = answer.ranks[keep]
+            answer.rows, answer.kept, answer.layout = at[keep], keep, (self.layout, self.n)
+        mask = np.zeros(self.n, bool)
+        mask[answer.rows] = True
+        if ranked:
+            scores = np.zeros(self.n, np.float64)
+            scores[answer.rows] = answer.ranks[answer.kept]
             ranks["text"] = scores
         return mask
 
@@ -759,18 +789,40 @@ class Matrix:
     def _facet_values(self, name: str, per_column: dict[str, np.ndarray]) -> dict[Any, int]:
         column = _FACET_COLUMN.get(name, FACETS[name].column)
         vocab, per_code = self.vocab[column], per_column[column]
+        if name == "tag":
+            return self._tag_values(per_code[: len(vocab)])
         found = np.flatnonzero(per_code[: len(vocab)])
         per_value = {vocab[c]: int(per_code[c]) for c in found.tolist()}
-        if name in ("year", "tag"):
-            merged: dict[Any, int] = defaultdict(int)
+        if name == "year":
+            years: dict[Any, int] = defaultdict(int)
             for value, n in per_value.items():
-                if name == "tag":
-                    for tag in self.tags.get(value, ()):
-                        merged[tag] += n
-                else:
-                    merged[value // 100 if value is not None else None] += n
-            per_value = dict(merged)
+                years[value // 100 if value is not None else None] += n
+            per_value = dict(years)
         return per_value
+
+    def _tag_values(self, per_dataset_code: np.ndarray) -> dict[Any, int]:
+        """Files per tag of their dataset, from files per dataset code (a file has its
+        dataset's tags), through the links of datasets and tags as two code arrays."""
+        vocab = self.vocab["dataset_id"]
+        if self.tag_links is None or self.tag_links[2] != len(vocab):
+            codes, tags, names = [], [], {}  # type: ignore[var-annotated]
+            index = self.index["dataset_id"]
+            for dataset_id, tag_names in self.tags.items():
+                code = index.get(dataset_id)
+                if code is None:
+                    continue
+                for tag in tag_names:
+                    codes.append(code)
+                    tags.append(names.setdefault(tag, len(names)))
+            self.tag_links = (
+                np.array(codes, np.int64),
+                np.array(tags, np.int64),
+                len(vocab),
+                list(names),
+            )
+        codes, tags, _, names = self.tag_links
+        per_tag = np.bincount(tags, weights=per_dataset_code[codes], minlength=len(names))
+        return {names[t]: int(per_tag[t]) for t in np.flatnonzero(per_tag).tolist()}
 
     def _counts(self, mask: np.ndarray, columns: set[str]) -> dict[str, np.ndarray]:
         """Rows per code of each column among the rows of ``mask``: one ``bincount`` per pack of

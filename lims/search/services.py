@@ -17,7 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import BooleanField, F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from lims.core.permissions import acting_user
@@ -249,7 +250,7 @@ def _rows(ids: list[int]) -> list[SearchEntry]:
     return [found[file_id] for file_id in ids if file_id in found]
 
 
-#: Rows an export reads at a time.
+#: Rows an export reads at a time (the matrix's exports: five times as many, by id).
 EXPORT_CHUNK = 2000
 
 
@@ -269,9 +270,11 @@ def export_rows(
     with transaction.atomic(savepoint=False):
         _without_jit()
         ids = matrix_ids(user=user, query=query, sort=_matrix_sort(order))
-    for start in range(0, len(ids), EXPORT_CHUNK):
-        chunk = ids[start : start + EXPORT_CHUNK].tolist()
-        rows = SearchEntry.objects.filter(file_id__in=chunk).values_list("file_id", *paths)
+    for start in range(0, len(ids), EXPORT_CHUNK * 5):
+        chunk = ids[start : start + EXPORT_CHUNK * 5].tolist()
+        # One array parameter (not 10,000): the ORM prepares each value of an ``__in`` list.
+        by_ids = RawSQL("search_entry.file_id = ANY(%s)", (chunk,), output_field=BooleanField())
+        rows = SearchEntry.objects.filter(by_ids).values_list("file_id", *paths)
         by_id = {row[0]: row[1:] for row in rows}
         yield from (by_id[file_id] for file_id in chunk if file_id in by_id)
 
