@@ -324,6 +324,12 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Celery's Django fix-up closes the database connection before and after every task unless
+# this is set: a new PostgreSQL backend per extraction (connecting, then cold catalog caches
+# on every first statement) cost tens of milliseconds a run. Connections are kept as a web
+# process keeps them: closed after a task when broken or older than CONN_MAX_AGE
+# (lims/config/celery.py), and by the fix-up after this many tasks.
+CELERY_DB_REUSE_MAX = env_int("LIMS_CELERY_DB_REUSE_MAX", 1000)
 
 # How long one file's extraction may run, and how much memory it may take.
 LIMS_EXTRACTION_TIMEOUT_S = env_int("LIMS_EXTRACTION_TIMEOUT_S", 900)

@@ -259,7 +259,8 @@ def search_index_files(*, file_ids: Iterable[int]) -> int:
             .prefetch_related("dataset__tags", "tags")
         )
         if files:
-            with transaction.atomic():
+            # no savepoint inside a caller's transaction (two round trips less per file)
+            with transaction.atomic(savepoint=False):
                 written += _index_batch(files)
     return written
 
@@ -304,7 +305,7 @@ def _index_batch(files: list[InstrumentFile]) -> int:
 def search_status_update(*, file: InstrumentFile) -> None:
     """Copy a file's extraction status alone into its entry (a run starting or failing): a
     few statements instead of a whole entry; a file without an entry is indexed whole."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         tally_lock(dataset_ids=[file.dataset_id])
         current = SearchEntry.objects.filter(file_id=file.pk)
         before = tally_of(current)

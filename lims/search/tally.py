@@ -40,7 +40,7 @@ def tally_rebuild(*, dataset_ids: Iterable[int]) -> None:
     ids = sorted(set(dataset_ids))
     if not ids:
         return
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         tally_lock(dataset_ids=ids, shared=False)
         SearchTally.objects.filter(dataset_id__in=ids).delete()
         live = SearchEntry.objects.filter(live=True, dataset_id__in=ids)

@@ -323,3 +323,32 @@ def test_tallies_give_the_counts_a_scan_gives(catalogue, personas) -> None:
     assert viewer.count == 2  # the STEM image and the public one; the trashed file is gone
     outsider = search_run(user=personas.outsider, text="", facets=["microscope", "technique"])
     assert outsider.count == 1 and outsider.facets["microscope"] == []
+
+
+def _tallies() -> set[tuple[int, str, str, int]]:
+    from lims.search.models import SearchTally
+
+    return set(SearchTally.objects.values_list("dataset_id", "facet", "value", "n"))
+
+
+def test_tallies_changed_entry_by_entry_agree_with_a_recount(catalogue, personas, add_file):
+    """Indexing changes the tallies by each entry's difference (a run starting, finishing, a
+    file moved to another dataset, trashed); a recount of every dataset from scratch agrees."""
+    from lims.files.models import ExtractionStatus
+    from lims.search.tally import tally_rebuild
+
+    personas.dataset.tags.add(Tag.objects.create(name="lamella"))
+    stem = catalogue["stem"]
+    stem.status = ExtractionStatus.RUNNING
+    stem.save(update_fields=["status"])  # a run starting: the status alone
+    add_file(personas.dataset, "image", original_name="later.dm3")
+    other = DatasetFactory(project=personas.project, title="Moved here")
+    catalogue["diffraction"].dataset = other
+    catalogue["diffraction"].save()
+    file_trash(file=catalogue["plain"], user=personas.facility_manager)
+    changed = _tallies()
+    assert (personas.dataset.pk, "status", "running", 1) in changed
+    assert (personas.dataset.pk, "tag", "lamella", 2) in changed  # the STEM image, later.dm3
+    assert (other.pk, "", "", 1) in changed
+    tally_rebuild(dataset_ids=[personas.dataset.pk, other.pk, catalogue["public"].pk])
+    assert _tallies() == changed

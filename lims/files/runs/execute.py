@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -37,6 +37,10 @@ from lims.files.runs.services import MAX_ATTEMPTS
 
 log = logging.getLogger(__name__)
 
+#: The file's JSON columns an extraction writes whole (often hundreds of kB): never read to
+#: run or to record one.
+EXTRACTED_JSON = ("metadata", "signals", "original_metadata")
+
 FINISHED_RUN_STATUSES = (
     RunStatus.DONE,
     RunStatus.FAILED,
@@ -54,9 +58,13 @@ def run_lock(run_id: int) -> tuple[ExtractionRun, InstrumentFile] | None:
 
     The run comes with ``newer_run``: whether the file has a later run (it is no longer the
     file's latest)."""
-    # found through the run and locked in one statement: a round trip less on every run
+    # found through the run and locked in one statement: a round trip less on every run;
+    # what the last extraction wrote is not read (a run only overwrites it)
     instrument_file = (
-        InstrumentFile.objects.select_for_update(of=("self",)).filter(runs__pk=run_id).first()
+        InstrumentFile.objects.select_for_update(of=("self",))
+        .defer(*EXTRACTED_JSON)
+        .filter(runs__pk=run_id)
+        .first()
     )
     if instrument_file is None:
         return None
@@ -106,6 +114,12 @@ def _run_start(run_id: int, task_id: str, worker: str) -> tuple[InstrumentFile, 
     """Mark the run started under a new lease (returned with the file); a reason (str) when
     there is nothing to do."""
     with transaction.atomic():
+        # Not worth a wait for the disk: a start lost with the database (a crash in the next
+        # fraction of a second) leaves a queued run the lease's holder cannot finish, and the
+        # recovery sends it again (an overdue message).
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         current = _lock_current(run_id)
         if isinstance(current, str):
             return current
