@@ -62,6 +62,19 @@ def tally_rebuild(*, dataset_ids: Iterable[int]) -> None:
         SearchTally.objects.bulk_create(rows, batch_size=5000)
 
 
+def tally_columns() -> list[tuple[str, str, int]]:
+    """``(facet, entry column, divisor)`` of each tallied facet: an entry counts in the value
+    ``column // divisor`` (the year is the month ``YYYYMM // 100``), as :func:`tally_rebuild`
+    groups them. For a writer that makes entries without asking the database for their
+    tallies (the synthetic seeder; a test holds the two equal)."""
+    return [
+        (facet.name, "acquired_month", 100)
+        if facet.column == "acquired_year"
+        else (facet.name, facet.column, 1)
+        for facet in _TALLIED
+    ]
+
+
 #: ``(dataset id, facet, value) -> n``; the facet "" with the value "" is the dataset's total.
 Tally = Counter[tuple[int, str, str]]
 
