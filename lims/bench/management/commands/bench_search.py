@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import nullcontext
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from lims.accounts.models import User
 from lims.bench.search import QUERIES, bench, explain, slowest_statement
+from lims.bench.writer_process import BackgroundWriter
 from lims.search.models import SearchEntry
 
 
@@ -19,6 +21,7 @@ class Command(BaseCommand):
         "vendor key, a quantity typed in words, a deep page, a CSV export of 100k rows) as a "
         "facility manager and as a user who sees a small part of the data; print p50, p95 and "
         "max per query and the row count, then the EXPLAIN ANALYZE of the slowest statement. "
+        "With --while-writing RATE, another process meanwhile writes files as extractions do. "
         "Run seed_synthetic first (it makes the users synth-manager and synth-user)."
     )
 
@@ -29,6 +32,14 @@ class Command(BaseCommand):
         parser.add_argument("--manager", default="synth-manager", help="The facility manager.")
         parser.add_argument("--user", default="synth-user", help="The user who sees a part.")
         parser.add_argument("--no-explain", action="store_true", help="Skip EXPLAIN ANALYZE.")
+        parser.add_argument(
+            "--while-writing",
+            type=float,
+            default=0,
+            metavar="RATE",
+            help="Meanwhile, another process writes RATE files a second as extractions do "
+            "(half re-extracted, half new, each indexed as it is saved).",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         personas = {}
@@ -47,12 +58,23 @@ class Command(BaseCommand):
                 f"{total:,} files indexed; the user sees {seen:,} ({share:.1f} %). "
                 f"Database: {connection.vendor}; {os.cpu_count()} CPUs, load average {load}."
             )
-        timings = bench(
-            personas,
-            repeats=int(options["repeats"]),  # type: ignore[arg-type]
-            export_repeats=int(options["export_repeats"]),  # type: ignore[arg-type]
-        )
+        rate = float(options["while_writing"])  # type: ignore[arg-type]
+        with BackgroundWriter(rate=rate) if rate > 0 else nullcontext() as writer:
+            timings = bench(
+                personas,
+                repeats=int(options["repeats"]),  # type: ignore[arg-type]
+                export_repeats=int(options["export_repeats"]),  # type: ignore[arg-type]
+            )
         figures = [t.as_dict() for t in timings]
+        if writer is not None:
+            report = writer.report
+            line = (
+                f"Meanwhile the writer wrote {report.writes:,} files in {report.seconds:.0f} s "
+                f"({report.rate:.1f} files/s of {rate:g} asked; {len(report.added):,} new, "
+                f"{len(report.updated):,} re-extracted)."
+            )
+            # The JSON stays the list of figures; the writer's line goes to stderr beside it.
+            (self.stderr if as_json else self.stdout).write(line)
         if as_json:
             self.stdout.write(json.dumps(figures, indent=2))
             return
