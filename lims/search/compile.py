@@ -135,17 +135,21 @@ class CompiledQuery:
 
 
 def tsquery(words: list[Word]) -> str:
-    """``graph SI_00`` → ``graph:* & si:* & 00:*``; ``"lattice fringes"`` → ``(lattice <->
-    fringes)``. Tokens are letters and digits only, so the result is always valid syntax."""
+    """``graph SI_00`` → ``graph:* & (si <-> 00:*)``; ``"lattice fringes"`` → ``(lattice <->
+    fringes)``. A word written with hyphens, dots or underscores (``GR-17``, ``SI_0012.dm3``)
+    is its parts side by side, in order, as the index holds it (``GR-17`` is not a "graphene"
+    anywhere and a "17" anywhere else); its last part is a prefix, as a lone word is. Tokens
+    are letters and digits only, so the result is always valid syntax."""
     parts = []
     for word in words:
         tokens = _TOKEN.findall(word.text.lower())
         if not tokens:
             continue
-        if word.phrase and len(tokens) > 1:
-            parts.append("(" + " <-> ".join(tokens) + ")")
-        else:
-            parts.extend(f"{token}:*" for token in tokens)
+        if len(tokens) == 1:
+            parts.append(f"{tokens[0]}:*")
+            continue
+        last = tokens[-1] if word.phrase else f"{tokens[-1]}:*"
+        parts.append("(" + " <-> ".join([*tokens[:-1], last]) + ")")
     return " & ".join(parts)
 
 
@@ -184,7 +188,7 @@ def _text_q(words: list[Word], *, postgres: bool) -> Q:
     q = Q()
     for word in words:
         tokens = _TOKEN.findall(word.text.lower())
-        if word.phrase:
+        if len(tokens) > 1:  # a phrase, or a word of parts (GR-17): side by side, as indexed
             tokens = [" ".join(tokens)]
         for token in tokens:
             q &= (

@@ -141,7 +141,7 @@ def test_problems_say_what_and_suggest(text: str, message: str | None, suggestio
 
 def test_words_become_prefix_tsqueries() -> None:
     query = compile_query('SI_0012.dm3 "lattice fringes" graph', postgres=True)
-    assert tsquery(query.words) == "si:* & 0012:* & dm3:* & (lattice <-> fringes) & graph:*"
+    assert tsquery(query.words) == "(si <-> 0012 <-> dm3:*) & (lattice <-> fringes) & graph:*"
     assert tsquery(parse("&|!:*()'")) == ""
 
 
