@@ -100,7 +100,7 @@ def value_type(value: Any) -> str:
     return "number" if isinstance(value, int | float) else "text"
 
 
-def _words(*values: Any) -> str:
+def text_words(*values: Any) -> str:
     """Texts for the full-text columns, split at every character that is not a letter or a
     digit (``SI_0012.dm3`` and ``GR-17`` are words a query's parts match; PostgreSQL's parser
     would keep ``-17`` or a file name whole)."""
@@ -171,8 +171,8 @@ def entry_for(
         pixel_size_decade=_decade(metadata.get("pixel_size")),
         tags=("|" + "|".join(tags) + "|")[:2000] if tags else "",
         thumbnail=file.thumbnail.name or "",
-        text_a=_words(name, metadata.get("title")),
-        text_b=_words(
+        text_a=text_words(name, metadata.get("title")),
+        text_b=text_words(
             metadata.get("microscope"),
             file.instrument.name if file.instrument else None,
             metadata.get("instrument_model"),
@@ -183,7 +183,7 @@ def entry_for(
             metadata.get("techniques") or metadata.get("technique"),
             metadata.get("kinds") or metadata.get("kind"),
         ),
-        text_c=_words(
+        text_c=text_words(
             dataset.description[:2000],
             metadata.get("detectors") or metadata.get("detector"),
             metadata.get("operator"),

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def samples(personas, add_file):
     """A file named after the sample, a file with the sample in a note, and, in a graphene
     dataset of session 17, a file that holds the parts only."""
-    named = add_file(personas.dataset, "stem", original_name="GR-17_overview.dm3")
+    add_file(personas.dataset, "stem", original_name="GR-17_overview.dm3")
     noted = add_file(personas.dataset, "diffraction", original_name="grid_survey.dm3")
     note_add(target=noted, key="sample ID", value="GR-17", user=personas.manager)
     apart = DatasetFactory(project=personas.project, title="Graphene session 17")

@@ -128,7 +128,7 @@ def _schema(tables: tuple[str, ...]) -> tuple[list[tuple[str, str]], list[tuple[
 
 @pytest.mark.django_db(transaction=True)
 def test_the_bulk_path_streams_the_rows_and_puts_the_schema_back() -> None:
-    tables = ("files_instrumentfile", "search_entry")
+    tables = ("files_instrumentfile", "search_entry", "search_key", "search_tally")
     before = _schema(tables)
     assert len(before[0]) > 20 and len(before[1]) > 10
 

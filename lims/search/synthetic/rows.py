@@ -23,7 +23,7 @@ from django.db import models
 from django.utils import timezone
 
 from lims.files.models import ExtractionStatus, InstrumentFile
-from lims.search.indexing import _words, value_type
+from lims.search.indexing import text_words, value_type
 from lims.search.models import SearchEntry, schema_columns
 from lims.search.synthetic.vocabulary import (
     FIRST,
@@ -135,12 +135,12 @@ def _pick(rng: np.random.Generator, counts: np.ndarray) -> np.ndarray:
 
 @cache
 def _technique_kind_words(technique: str, kind: str) -> str:
-    return _words(technique, kind)
+    return text_words(technique, kind)
 
 
 @cache
 def _detector_words(detector: str) -> str:
-    return _words(detector)
+    return text_words(detector)
 
 
 def rows(
@@ -208,11 +208,13 @@ def rows(
         reader = format_label.split("/")[0]
         tags = sorted({t.lower() for t in plan.tags})
         stem = f"{specimen.replace(' ', '_')}_"
-        name_words = f" {_words(extension)}"
-        text_b = _words(scope.name, scope.name, scope.vendor, plan.title, plan.project_name, tags)
-        text_c_head = _words(plan.description[:2000])
-        text_c_tail = _words(operator, specimen, format_label, reader)
-        specimen_words = _words(stem)
+        name_words = f" {text_words(extension)}"
+        text_b = text_words(
+            scope.name, scope.name, scope.vendor, plan.title, plan.project_name, tags
+        )
+        text_c_head = text_words(plan.description[:2000])
+        text_c_tail = text_words(operator, specimen, format_label, reader)
+        specimen_words = text_words(stem)
         tag_column = ("|" + "|".join(tags) + "|")[:2000] if tags else ""
         keys.update((plan.id, key, kind_of) for key, kind_of in TREE_KEYS.items())
         tally = tallies.setdefault(plan.id, Counter())

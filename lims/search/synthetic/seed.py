@@ -168,14 +168,18 @@ def seed_synthetic(
     if bulk is None:
         bulk = files >= BULK_FROM
     bulk = bulk and postgres and connection.get_autocommit()
+
+    def keys_and_tallies() -> None:
+        _insert(SearchKey, ("dataset_id", "key", "value_type"), sorted(keys))
+        progress(f"{len(keys):,} vendor keys")
+        _write_tallies(plans, tallies)
+        progress("facet tallies")
+
     if bulk:
-        written = _write_bulk(chunks, files, progress)
+        written = _write_bulk(chunks, files, progress, then=keys_and_tallies)
     else:
         written = _write_in_transaction(chunks, files, progress)
-    _insert(SearchKey, ("dataset_id", "key", "value_type"), sorted(keys))
-    progress(f"{len(keys):,} vendor keys")
-    _write_tallies(plans, tallies)
-    progress("facet tallies")
+        keys_and_tallies()
     if postgres and connection.get_autocommit():
         # The visibility map lets facet counts read the covering index alone.
         run_two_at_a_time([f"VACUUM (ANALYZE) {table}" for table in SEEDED_TABLES], progress)
@@ -277,9 +281,14 @@ def _file_chunks(
 
 
 def _write_bulk(
-    chunks: Iterator[tuple[list[DatasetPlan], Rows]], files: int, progress: Progress
+    chunks: Iterator[tuple[list[DatasetPlan], Rows]],
+    files: int,
+    progress: Progress,
+    *,
+    then: Callable[[], None],
 ) -> int:
-    """Stream every row through one COPY per table, indexes and foreign keys set aside."""
+    """Stream every file and entry through one COPY per table, then run ``then`` (the keys
+    and tallies), the tables' indexes and foreign keys set aside meanwhile."""
     started = time.monotonic()
     written = 0
     file_line = LineFormat(InstrumentFile, FILE_VARYING).line
@@ -300,6 +309,7 @@ def _write_bulk(
                     rate = written / max(time.monotonic() - started, 1e-9)
                     progress(f"{written:,} of {files:,} files made ({rate:,.0f} files/s)")
             progress(f"{written:,} files stored")
+            then()
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET synchronous_commit")
