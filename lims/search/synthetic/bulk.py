@@ -53,10 +53,9 @@ class CopyStream:
         self._thread.start()
 
     def _run(self) -> None:
-        from django.db import connection as own  # this thread's own connection
-
         try:
-            with own.cursor() as cursor:
+            # Django's connections are per thread: this is the thread's own.
+            with connection.cursor() as cursor:
                 cursor.execute("SET synchronous_commit = off")
                 cursor.cursor.copy_expert(self.sql, _QueueReader(self._queue), size=PIECE)
         except BaseException as exc:
@@ -67,7 +66,7 @@ class CopyStream:
                 except queue.Empty:
                     break
         finally:
-            own.close()
+            connection.close()
 
     def write(self, line: str) -> None:
         self._lines.append(line)
@@ -184,16 +183,14 @@ def run_two_at_a_time(statements: list[str], progress: Callable[[str], None]) ->
     ordered = sorted(statements, key=lambda s: ("USING gin" not in s, "FOREIGN KEY" in s))
 
     def build(statement: str) -> None:
-        from django.db import connection as own
-
         try:
-            with own.cursor() as cursor:
+            with connection.cursor() as cursor:
                 cursor.execute(f"SET maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
                 started = time.monotonic()
                 cursor.execute(statement)
                 progress(f"{time.monotonic() - started:6.1f} s  {statement[:90]}")
         finally:
-            own.close()
+            connection.close()
 
     with ThreadPoolExecutor(2) as pool:
         for future in [pool.submit(build, statement) for statement in ordered]:
