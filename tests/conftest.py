@@ -76,10 +76,13 @@ def _fresh_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_search_matrix() -> None:
-    """Each test searches a facet matrix of its own rows: the previous test's rolled back."""
+def _fresh_search_matrix(settings) -> None:
+    """Each test searches a facet matrix of its own rows: the previous test's rolled back. The
+    search that needs the matrix loads it (a thread's connection would not see the test's
+    uncommitted rows)."""
     from lims.search.matrix import matrix_reset
 
+    settings.LIMS_SEARCH_MATRIX_LOAD = "wait"
     matrix_reset()
 
 

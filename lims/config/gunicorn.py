@@ -2,7 +2,8 @@
 
 Read from the environment like the rest: ``GUNICORN_BIND`` (``0.0.0.0:8000``),
 ``GUNICORN_WORKERS`` (2 per core, plus one), ``GUNICORN_TIMEOUT`` (3600 s: a 50 GB upload
-streams through one request). With ``PROMETHEUS_MULTIPROC_DIR``, the folder is emptied at
+streams through one request). Each new process starts loading the search's facet matrix in a
+thread (``post_worker_init``). With ``PROMETHEUS_MULTIPROC_DIR``, the folder is emptied at
 start and a worker that exits is marked dead, so that /metrics adds up the live processes.
 """
 
@@ -29,6 +30,18 @@ def on_starting(server: Any) -> None:
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
         Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def post_worker_init(worker: Any) -> None:
+    # A new web process starts loading the search's facet matrix at once, in a thread (half a
+    # minute at a million files); its searches run on SQL until then.
+    from django.conf import settings
+    from django.db import connection
+
+    if settings.LIMS_SEARCH_MATRIX and connection.vendor == "postgresql":
+        from lims.search.matrix import matrix_warm
+
+        matrix_warm()
 
 
 def child_exit(server: Any, worker: Any) -> None:

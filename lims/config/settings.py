@@ -363,6 +363,12 @@ LIMS_RUN_RECOVERY_INTERVAL_S = env_int("LIMS_RUN_RECOVERY_INTERVAL_S", 60)
 # index's change log (lims/search/matrix.py); the log keeps this long (a process idle for half
 # of it reloads). LIMS_SEARCH_MATRIX=false searches with SQL alone.
 LIMS_SEARCH_MATRIX = env_bool("LIMS_SEARCH_MATRIX", True)
+# How a process loads its matrix (half a minute at a million files): "background" (a thread;
+# its searches run on SQL until the matrix is there) or "wait" (the search that needs it loads
+# it: the tests, and benchmarks that time the warm matrix).
+LIMS_SEARCH_MATRIX_LOAD = env_str("LIMS_SEARCH_MATRIX_LOAD", "background")
+if LIMS_SEARCH_MATRIX_LOAD not in ("background", "wait"):
+    raise ImproperlyConfigured("LIMS_SEARCH_MATRIX_LOAD is background or wait.")
 LIMS_SEARCH_CHANGES_KEEP_S = env_int("LIMS_SEARCH_CHANGES_KEEP_S", 24 * 3600)
 # Periodic upkeep, run by `celery -A lims beat` (or a worker started with -B): exactly one
 # beat process in the whole installation.

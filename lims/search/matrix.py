@@ -35,6 +35,7 @@ loaded and per sort kept.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -55,6 +56,8 @@ from lims.search.compile import CompiledQuery, Condition, Test, rank
 from lims.search.facets import FACETS
 from lims.search.language import Word
 from lims.search.models import SearchEntry, schema_columns
+
+logger = logging.getLogger(__name__)
 
 #: The integer columns read as codes (the relations and the histogram buckets).
 INTEGER_CODED = (
@@ -403,11 +406,16 @@ class Matrix:
             tags[dataset_id].append(name)
         self.tags = dict(tags)
 
-    def refresh(self) -> None:
-        """Apply what changed since the last look (see the module docstring)."""
+    def refresh(self, *, reload: bool = True) -> bool:
+        """Apply what changed since the last look (see the module docstring). When catching up
+        costs more than loading again: load again, or (``reload`` false) return False and
+        leave the matrix stale."""
         idle = time.monotonic() - self.checked_at
         if idle > settings.LIMS_SEARCH_CHANGES_KEEP_S / 2 or not self._catch_up(RELOAD_AFTER):
+            if not reload:
+                return False
             self.load()
+        return True
 
     def _catch_up(self, limit: int | None) -> bool:
         """Read again the entries written by the transactions this matrix has not seen: those
@@ -1051,6 +1059,7 @@ def _without(query: CompiledQuery, field: str, groups: Groups, seen: np.ndarray)
 
 
 _lock = threading.RLock()
+_loader_lock = threading.Lock()
 _matrix: Matrix | None = None
 
 
@@ -1062,14 +1071,70 @@ def matrix_reset() -> None:
         _matrix = None
 
 
-def current_matrix() -> Matrix:
-    """This process's matrix of the default database, fresh (loaded the first time)."""
+class MatrixNotReady(Exception):
+    """The matrix is being loaded in the background: search with SQL meanwhile."""
+
+
+_loader: threading.Thread | None = None
+
+
+def _background() -> bool:
+    return settings.LIMS_SEARCH_MATRIX_LOAD == "background"
+
+
+def matrix_loaded() -> bool:
+    """Has this process a matrix of the default database (fresh or not)?"""
+    return _matrix is not None and _matrix.database == connection.settings_dict["NAME"]
+
+
+def matrix_warm() -> threading.Thread | None:
+    """Start loading this process's matrix in a thread of its own (its own database
+    connection), unless it is loaded or loading; returns the loading thread. Searches meanwhile
+    run on SQL: a million entries take half a minute to load, longer than a request may wait
+    (gunicorn's ``post_worker_init`` calls this so that a new web process loads at once)."""
+    global _loader
+    with _loader_lock:
+        if matrix_loaded():
+            return None
+        if _loader is not None and _loader.is_alive():
+            return _loader
+        _loader = threading.Thread(target=_load_in_background, name="facet-matrix", daemon=True)
+        _loader.start()
+        return _loader
+
+
+def _load_in_background() -> None:
     global _matrix
-    if _matrix is None or _matrix.database != connection.settings_dict["NAME"]:
+    try:
+        loaded = Matrix()
+        loaded.load()
+        with _lock:
+            _matrix = loaded
+        logger.info("Facet matrix loaded: %d entries in %.1f s", loaded.n, loaded.loaded_seconds)
+    except Exception:  # the searches go on with SQL; the next one tries again
+        logger.exception("The facet matrix could not be loaded")
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def current_matrix(*, wait: bool = False) -> Matrix:
+    """This process's matrix of the default database, fresh. Loaded the first time and when
+    catching up costs more than loading: at once (``wait``, or ``LIMS_SEARCH_MATRIX_LOAD=wait``)
+    or in a thread, raising :class:`MatrixNotReady` meanwhile."""
+    global _matrix
+    background = _background() and not wait
+    if not matrix_loaded():
+        if background:
+            matrix_warm()
+            raise MatrixNotReady
         _matrix = Matrix()
         _matrix.load()
     else:
-        _matrix.refresh()
+        assert _matrix is not None
+        if not _matrix.refresh(reload=not background):
+            _matrix = None
+            matrix_warm()
+            raise MatrixNotReady
     return _matrix
 
 
@@ -1081,11 +1146,13 @@ def matrix_page(
     page: int,
     page_size: int,
     facets: Sequence[str],
+    wait: bool = False,
 ) -> Page:
     """Count, facet counts and one page of ordered file ids for a search (see the module
-    docstring); an out-of-range page gives the last one."""
+    docstring); an out-of-range page gives the last one. Raises :class:`MatrixNotReady` while
+    the matrix loads in the background (unless ``wait``)."""
     with _lock:
-        matrix = current_matrix()
+        matrix = current_matrix(wait=wait)
         matched, groups, ranks, seen = matrix.matching(user, query, with_rank=sort == "relevance")
         count = int(np.count_nonzero(matched))
         pages = max(1, -(-count // page_size))
@@ -1096,10 +1163,10 @@ def matrix_page(
         return Page(count, page, matrix.ids[chosen].tolist(), counts)
 
 
-def matrix_ids(*, user: Any, query: CompiledQuery, sort: str) -> np.ndarray:
+def matrix_ids(*, user: Any, query: CompiledQuery, sort: str, wait: bool = False) -> np.ndarray:
     """Every matching file id in order (for exports: 8 bytes a row; the rows themselves are
-    read a chunk at a time)."""
+    read a chunk at a time). Raises :class:`MatrixNotReady` as :func:`matrix_page` does."""
     with _lock:
-        matrix = current_matrix()
+        matrix = current_matrix(wait=wait)
         matched, _, ranks, _ = matrix.matching(user, query, with_rank=sort == "relevance")
         return matrix.ids[matrix.ordered_rows(sort, matched, ranks)]

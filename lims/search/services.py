@@ -9,6 +9,7 @@ way results, counts, facet values and exports never show what the permission sea
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from django.utils import timezone
 from lims.core.permissions import acting_user
 from lims.search.compile import CompiledQuery, compile_query, rank
 from lims.search.facets import FACETS, FacetValue, facet_counts, facets_from_counts
-from lims.search.matrix import matrix_ids, matrix_page
+from lims.search.matrix import MatrixNotReady, matrix_ids, matrix_page
 from lims.search.models import SavedSearch, SearchEntry, SearchKey
 from lims.search.tally import tally_counts
 
@@ -113,6 +114,7 @@ class SearchResult:
     page_size: int
     sort: str
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    engine: str = "sql"  # which engine answered ("matrix" or "sql")
 
     @property
     def pages(self) -> int:
@@ -162,19 +164,37 @@ def search_run(
     with transaction.atomic(savepoint=False):
         _without_jit()
         if search_engine(engine) == "matrix":
-            return _matrix_search(user, text, sort, page, page_size, facets)
+            try:
+                return _matrix_search(
+                    user, text, sort, page, page_size, facets, wait=engine == "matrix"
+                )
+            except MatrixNotReady:  # loading in the background: SQL gives the same answer
+                pass
         return _search(user, text, sort, page, page_size, facets)
 
 
 def _matrix_search(
-    user: Any, text: str | None, sort: str | None, page: int, page_size: int, facets: Sequence[str]
+    user: Any,
+    text: str | None,
+    sort: str | None,
+    page: int,
+    page_size: int,
+    facets: Sequence[str],
+    *,
+    wait: bool,
 ) -> SearchResult:
     query = compile_query(text)
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     names = [name for name in dict.fromkeys(facets) if name in FACETS]
     key = sort_key(sort, query)
     found = matrix_page(
-        user=user, query=query, sort=_matrix_sort(key), page=page, page_size=page_size, facets=names
+        user=user,
+        query=query,
+        sort=_matrix_sort(key),
+        page=page,
+        page_size=page_size,
+        facets=names,
+        wait=wait,
     )
     counted = facets_from_counts(names, found.counts, query, found.count) if names else None
     return SearchResult(
@@ -185,6 +205,7 @@ def _matrix_search(
         page_size=page_size,
         sort=key,
         facets=counted.values if counted else {},
+        engine="matrix",
     )
 
 
@@ -263,13 +284,19 @@ def export_rows(
     query = compile_query(text)
     order = sort_key(sort, query)
     paths = ["uid", *(COLUMNS[key].path for key in EXPORT_COLUMNS)]
-    if search_engine(engine) == "sql":
+    ids = None
+    if search_engine(engine) == "matrix":
+        with transaction.atomic(savepoint=False):
+            _without_jit()
+            # While the matrix loads in the background, SQL gives the same rows.
+            with contextlib.suppress(MatrixNotReady):
+                ids = matrix_ids(
+                    user=user, query=query, sort=_matrix_sort(order), wait=engine == "matrix"
+                )
+    if ids is None:
         entries = ordered(search_entries(user=user, query=query), query, order)
         yield from entries.values_list(*paths).iterator(chunk_size=EXPORT_CHUNK)
         return
-    with transaction.atomic(savepoint=False):
-        _without_jit()
-        ids = matrix_ids(user=user, query=query, sort=_matrix_sort(order))
     for start in range(0, len(ids), EXPORT_CHUNK * 5):
         chunk = ids[start : start + EXPORT_CHUNK * 5].tolist()
         # One array parameter (not 10,000): the ORM prepares each value of an ``__in`` list.

@@ -20,6 +20,7 @@ from lims.search.services import export_rows, search_run
 from lims.search.synthetic import RARE_KEY
 from tests.factories import DatasetFactory, ProjectFactory
 from tests.search.test_language import _fragments
+from tests.web.conftest import done_file
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +257,26 @@ def test_few_changes_are_read_again_and_many_reload(personas, add_file, monkeypa
     image = add_file(personas.dataset, "image")
     assert ids(personas.viewer, "") == {stem.pk, diffraction.pk, image.pk}
     assert matrix.loads == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_process_searches_with_sql_while_its_matrix_loads_in_a_thread(personas, settings):
+    # Production's way: a million entries take half a minute to load, longer than a request
+    # may wait, so the first searches of a process are answered by SQL (the same answers).
+    settings.LIMS_SEARCH_MATRIX_LOAD = "background"
+    for i in range(3):
+        done_file(personas.dataset, original_name=f"background_{i}.dm3")
+    assert not matrix_module.matrix_loaded()
+    first = search_run(user=personas.viewer, text="background", facets=["kind", "status"])
+    assert (first.engine, first.count) == ("sql", 3)
+    loader = matrix_module.matrix_warm()
+    if loader is not None:
+        loader.join(60)
+    assert matrix_module.matrix_loaded()
+    second = search_run(user=personas.viewer, text="background", facets=["kind", "status"])
+    assert (second.engine, second.count) == ("matrix", 3)
+    assert second.facets == first.facets
+    assert [e.file_id for e in second.entries] == [e.file_id for e in first.entries]
+    assert [row[0] for row in export_rows(user=personas.viewer, text="background")] == [
+        e.uid for e in second.entries
+    ]

@@ -6,6 +6,7 @@ import json
 import os
 from contextlib import nullcontext
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
+        # The warm matrix is timed: its first load (in this process's first search) waits.
+        settings.LIMS_SEARCH_MATRIX_LOAD = "wait"
         personas = {}
         for label, key in (("facility manager", "manager"), ("user", "user")):
             user = User.objects.filter(username=options[key]).first()
