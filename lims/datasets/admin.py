@@ -8,7 +8,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from lims.datasets.models import Dataset, Tag
+from lims.core.admin import ReadOnlyModelAdmin
+from lims.datasets.models import Dataset, Publication, Tag
 
 
 @admin.register(Dataset)
@@ -42,3 +43,13 @@ class DatasetAdmin(admin.ModelAdmin):
 class TagAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyModelAdmin):
+    """What the OAI-PMH repository has offered; kept by the repository itself."""
+
+    list_display = ["uid", "dataset", "public", "changed_at", "set_spec"]
+    list_filter = ["public", "changed_at"]
+    search_fields = ["uid", "set_spec", "dataset__title"]
+    list_select_related = ["dataset"]

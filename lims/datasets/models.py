@@ -121,3 +121,29 @@ class Dataset(Trashable):
     def effective_visibility(self) -> str:
         """The visibility that applies: the dataset's own, or else the project's."""
         return self.visibility or self.project.visibility
+
+
+class Publication(models.Model):
+    """A dataset as the OAI-PMH repository has offered it: public now, or withdrawn since (made
+    private or internal, moved to the trash, purged).
+
+    The repository keeps these rows for ever (``deletedRecord=persistent``), so a harvester that
+    copied a record is told when it goes, and a dataset that becomes public by its project's
+    change is stamped when it appears, not with its own older last change. ``changed_at`` is
+    when the repository saw it appear or go; ``set_spec`` the set it was in (blank when its
+    project was not public), kept for its withdrawal notice.
+    """
+
+    uid = models.UUIDField("dataset identifier", unique=True)
+    dataset = models.ForeignKey(
+        Dataset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    public = models.BooleanField()
+    changed_at = models.DateTimeField()
+    set_spec = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.uid} ({'public' if self.public else 'withdrawn'})"

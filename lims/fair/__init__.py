@@ -5,7 +5,9 @@
 * :mod:`lims.fair.export`: the export itself, a zip streamed at constant memory;
 * :mod:`lims.fair.oai`: the OAI-PMH 2.0 repository of public datasets (Dublin Core, DataCite).
 
-Reads only: every caller finds the datasets and files through the permission seam first.
+Reads only, except the OAI-PMH repository's own record of what it has offered (its
+``Publication`` rows): every caller finds the datasets and files through the permission seam
+first.
 """
 
 from __future__ import annotations

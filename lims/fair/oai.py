@@ -4,8 +4,12 @@ aggregators harvest them: Dublin Core (``oai_dc``) and DataCite kernel 4 (``data
 :func:`oai_response` answers one request's arguments with the XML document the protocol
 prescribes, errors included (an OAI-PMH error is a 200 with an ``<error code=…>``). Records
 are the datasets anonymous visitors may see (``visible_to`` an anonymous user, so never
-anything private or in the trash); their datestamp is the dataset's last change; sets are
-projects (``project:<slug>``). Lists come 100 records at a time with a resumption token.
+anything private or in the trash) and, as deleted records, those they could see once
+(``deletedRecord=persistent``): each request first brings the repository's
+:class:`~lims.datasets.models.Publication` rows up to date (:func:`publications_reconcile`).
+A record's datestamp is the later of the dataset's last change and when the repository saw it
+appear; a deleted record's is when the repository saw it go. Sets are projects
+(``project:<slug>``). Lists come 100 records at a time with a resumption token.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Case, DateTimeField, F, Q, QuerySet, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from lims.datasets.models import Dataset
+from lims.datasets.models import Dataset, Publication
 from lims.fair.describe import (
     Absolute,
     creator_name,
@@ -49,6 +54,7 @@ FORMATS = {
     "datacite": (DATACITE, "http://schema.datacite.org/meta/kernel-4.4/metadata.xsd"),
 }
 PAGE = 100
+TOKEN_VERSION = 2
 VERBS = {
     "Identify": set(),
     "ListMetadataFormats": {"identifier"},
@@ -78,8 +84,8 @@ class Repository:
     absolute: Absolute
     admin_email: str
 
-    def identifier(self, dataset: Dataset) -> str:
-        return f"oai:{self.host}:{dataset.uid}"
+    def identifier(self, uid: uuid.UUID) -> str:
+        return f"oai:{self.host}:{uid}"
 
 
 def _stamp(moment: datetime) -> str:
@@ -101,6 +107,60 @@ def public_datasets() -> QuerySet[Dataset]:
         .prefetch_related("tags")
         .order_by("modified_at", "id")
     )
+
+
+def publications_reconcile() -> None:
+    """Bring the repository's rows up to what anonymous visitors may see now.
+
+    A public dataset with no row, or a withdrawn one, appears now; a row whose dataset is no
+    longer public (made private or internal, its project's change, the trash, a purge) is
+    withdrawn now. So an incremental harvest (``from``) sees both, whenever and however the
+    change was made. Concurrent requests agree: the writes are idempotent.
+    """
+    now = timezone.now()
+    open_projects = set(Project.objects.visible_to(None).values_list("id", flat=True))
+    public = {
+        uid: (pk, f"project:{slug}" if project_id in open_projects else "")
+        for pk, uid, project_id, slug in Dataset.objects.visible_to(AnonymousUser()).values_list(
+            "id", "uid", "project_id", "project__slug"
+        )
+    }
+    rows = {
+        uid: (shown, set_spec)
+        for uid, shown, set_spec in Publication.objects.values_list("uid", "public", "set_spec")
+    }
+    appeared = [
+        Publication(uid=uid, dataset_id=pk, public=True, changed_at=now, set_spec=set_spec)
+        for uid, (pk, set_spec) in public.items()
+        if not rows.get(uid, (False, ""))[0]
+    ]
+    if appeared:
+        Publication.objects.bulk_create(
+            appeared,
+            update_conflicts=True,
+            unique_fields=["uid"],
+            update_fields=["dataset", "public", "changed_at", "set_spec"],
+        )
+    for uid, (_, set_spec) in public.items():  # a project made public or private, or renamed
+        if uid in rows and rows[uid][0] and rows[uid][1] != set_spec:
+            Publication.objects.filter(uid=uid).update(set_spec=set_spec)
+    gone = [uid for uid, (shown, _) in rows.items() if shown and uid not in public]
+    if gone:
+        Publication.objects.filter(uid__in=gone, public=True).update(public=False, changed_at=now)
+
+
+def _records() -> QuerySet[Publication]:
+    """Every record the repository has, public or deleted, with its datestamp (``stamp``),
+    oldest first."""
+    stamp = Case(
+        When(
+            public=True,
+            then=Greatest("changed_at", Coalesce("dataset__modified_at", "changed_at")),
+        ),
+        default=F("changed_at"),
+        output_field=DateTimeField(),
+    )
+    return Publication.objects.annotate(stamp=stamp).order_by("stamp", "id")
 
 
 def _moment(value: str, *, end: bool) -> datetime:
@@ -206,37 +266,58 @@ METADATA: dict[str, Callable[[Dataset, Repository], ET.Element]] = {
 }
 
 
-def _header(parent: ET.Element, dataset: Dataset, repository: Repository) -> None:
-    header = _sub(parent, "header")
-    _sub(header, "identifier", repository.identifier(dataset))
-    _sub(header, "datestamp", _stamp(dataset.modified_at))
-    if project_shown_to(None, dataset):  # a private project's slug stays unsaid
-        _sub(header, "setSpec", f"project:{dataset.project.slug}")
+def _header(
+    parent: ET.Element, row: Publication, dataset: Dataset | None, repository: Repository
+) -> None:
+    """A record's header; ``dataset`` is None for a deleted record."""
+    header = _sub(parent, "header", **({} if dataset else {"status": "deleted"}))
+    _sub(header, "identifier", repository.identifier(row.uid))
+    _sub(header, "datestamp", _stamp(row.stamp))  # type: ignore[attr-defined]
+    if row.set_spec:  # a private project's slug stays unsaid
+        _sub(header, "setSpec", row.set_spec)
 
 
-def _record(parent: ET.Element, dataset: Dataset, prefix: str, repository: Repository) -> None:
+def _record(
+    parent: ET.Element,
+    row: Publication,
+    dataset: Dataset | None,
+    prefix: str,
+    repository: Repository,
+) -> None:
     record = _sub(parent, "record")
-    _header(record, dataset, repository)
-    metadata = _sub(record, "metadata")
-    metadata.append(METADATA[prefix](dataset, repository))
+    _header(record, row, dataset, repository)
+    if dataset is not None:  # a deleted record has a header only
+        metadata = _sub(record, "metadata")
+        metadata.append(METADATA[prefix](dataset, repository))
 
 
-def _dataset(identifier: str, repository: Repository) -> Dataset:
+def _shown(rows: list[Publication]) -> dict[int, Dataset]:
+    """The public datasets of ``rows`` by id, read in one query (a row public a moment ago
+    whose dataset is not, any more, is answered as deleted)."""
+    ids = [row.dataset_id for row in rows if row.public and row.dataset_id]
+    return {dataset.pk: dataset for dataset in public_datasets().filter(id__in=ids)}
+
+
+def _publication(identifier: str, repository: Repository) -> tuple[Publication, Dataset | None]:
+    """The record named ``identifier`` and, unless it is deleted, its dataset."""
     head = f"oai:{repository.host}:"
     try:
         uid = uuid.UUID(identifier.removeprefix(head)) if identifier.startswith(head) else None
-        dataset = public_datasets().filter(uid=uid).first() if uid else None
+        row = _records().filter(uid=uid).first() if uid else None
     except ValueError:
-        dataset = None
-    if dataset is None:
-        raise OaiError("idDoesNotExist", f"No public record {identifier}.")
-    return dataset
+        row = None
+    if row is None:
+        raise OaiError("idDoesNotExist", f"No record {identifier}.")
+    return row, _shown([row]).get(row.dataset_id or 0)
 
 
 def _token(args: Mapping[str, str]) -> dict[str, Any]:
     try:
         state = json.loads(base64.urlsafe_b64decode(args["resumptionToken"].encode()))
-        if not isinstance(state, dict) or not isinstance(state.get("after"), list):
+        # version 2 counts records (publications); an older token names datasets
+        if not isinstance(state, dict) or state.get("v") != TOKEN_VERSION:
+            raise ValueError
+        if not isinstance(state.get("after"), list):
             raise ValueError
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise OaiError("badResumptionToken", "The resumption token is not ours.") from error
@@ -244,7 +325,7 @@ def _token(args: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _list(verb: str, args: Mapping[str, str], parent: ET.Element, repository: Repository) -> None:
-    state = (
+    state: dict[str, Any] = (
         _token(args)
         if "resumptionToken" in args
         else {
@@ -252,6 +333,7 @@ def _list(verb: str, args: Mapping[str, str], parent: ET.Element, repository: Re
             "from": args.get("from"),
             "until": args.get("until"),
             "set": args.get("set"),
+            "v": TOKEN_VERSION,
             "after": None,
         }
     )
@@ -260,38 +342,37 @@ def _list(verb: str, args: Mapping[str, str], parent: ET.Element, repository: Re
         raise OaiError("badArgument", "metadataPrefix is required.")
     if prefix not in METADATA:
         raise OaiError("cannotDisseminateFormat", f"No format {prefix}; see ListMetadataFormats.")
-    datasets = public_datasets()
+    records = _records()
     if state.get("from"):
-        datasets = datasets.filter(modified_at__gte=_moment(state["from"], end=False))
+        records = records.filter(stamp__gte=_moment(state["from"], end=False))
     if state.get("until"):
-        datasets = datasets.filter(modified_at__lte=_moment(state["until"], end=True))
+        records = records.filter(stamp__lte=_moment(state["until"], end=True))
     if state.get("from") and state.get("until") and len(state["from"]) != len(state["until"]):
         raise OaiError("badArgument", "from and until must have the same granularity.")
     if state.get("set"):
         spec = str(state["set"])
         if not spec.startswith("project:"):
             raise OaiError("noRecordsMatch", f"No set {spec}.")
-        # Sets are the projects anonymous harvesters may see (a private one is no set).
-        datasets = datasets.filter(
-            project__in=Project.objects.visible_to(None),
-            project__slug=spec.removeprefix("project:"),
-        )
-    total = datasets.count()
+        # Sets are the projects anonymous harvesters may see, or saw (a private one is none).
+        records = records.filter(set_spec=spec)
+    total = records.count()
     if state.get("after"):
         stamp, pk = state["after"]
         moment = parse_datetime(stamp)
         if moment is None:
             raise OaiError("badResumptionToken", "The resumption token is not ours.")
-        datasets = datasets.filter(Q(modified_at__gt=moment) | Q(modified_at=moment, id__gt=pk))
-    page = list(datasets[: PAGE + 1])
+        records = records.filter(Q(stamp__gt=moment) | Q(stamp=moment, id__gt=pk))
+    page = list(records[: PAGE + 1])
     if not page:
-        raise OaiError("noRecordsMatch", "No public record matches.")
+        raise OaiError("noRecordsMatch", "No record matches.")
+    shown = _shown(page[:PAGE])
     container = _sub(parent, verb)
-    for dataset in page[:PAGE]:
+    for row in page[:PAGE]:
+        dataset = shown.get(row.dataset_id or 0)
         if verb == "ListRecords":
-            _record(container, dataset, prefix, repository)
+            _record(container, row, dataset, prefix, repository)
         else:
-            _header(container, dataset, repository)
+            _header(container, row, dataset, repository)
     done = int(state.get("cursor", 0))
     if len(page) > PAGE or "resumptionToken" in args:
         token = _sub(container, "resumptionToken", completeListSize=str(total), cursor=str(done))
@@ -299,7 +380,8 @@ def _list(verb: str, args: Mapping[str, str], parent: ET.Element, repository: Re
             last = page[PAGE - 1]
             following = {
                 **state,
-                "after": [last.modified_at.isoformat(), last.pk],
+                "v": TOKEN_VERSION,
+                "after": [last.stamp.isoformat(), last.pk],  # type: ignore[attr-defined]
                 "cursor": done + PAGE,
             }
             token.text = base64.urlsafe_b64encode(json.dumps(following).encode()).decode()
@@ -311,10 +393,9 @@ def _identify(parent: ET.Element, repository: Repository) -> None:
     _sub(identify, "baseURL", repository.base_url)
     _sub(identify, "protocolVersion", "2.0")
     _sub(identify, "adminEmail", repository.admin_email)
-    first = public_datasets().order_by("modified_at").values_list("modified_at", flat=True)
-    earliest = first.first() or timezone.now()
-    _sub(identify, "earliestDatestamp", _stamp(earliest))
-    _sub(identify, "deletedRecord", "no")
+    first = _records().values_list("stamp", flat=True).first()
+    _sub(identify, "earliestDatestamp", _stamp(first or timezone.now()))
+    _sub(identify, "deletedRecord", "persistent")
     _sub(identify, "granularity", "YYYY-MM-DDThh:mm:ssZ")
 
 
@@ -330,11 +411,12 @@ def _answer(args: Mapping[str, str], parent: ET.Element, repository: Repository)
     missing = REQUIRED.get(verb, set()) - set(args)
     if missing:
         raise OaiError("badArgument", f"{verb} needs {', '.join(sorted(missing))}.")
+    publications_reconcile()
     if verb == "Identify":
         _identify(parent, repository)
     elif verb == "ListMetadataFormats":
         if "identifier" in args:
-            _dataset(args["identifier"], repository)
+            _publication(args["identifier"], repository)
         formats = _sub(parent, "ListMetadataFormats")
         for prefix, (namespace, schema) in FORMATS.items():
             node = _sub(formats, "metadataFormat")
@@ -354,8 +436,8 @@ def _answer(args: Mapping[str, str], parent: ET.Element, repository: Repository)
         prefix = args["metadataPrefix"]
         if prefix not in METADATA:
             raise OaiError("cannotDisseminateFormat", f"No format {prefix}.")
-        dataset = _dataset(args["identifier"], repository)
-        _record(_sub(parent, "GetRecord"), dataset, prefix, repository)
+        row, dataset = _publication(args["identifier"], repository)
+        _record(_sub(parent, "GetRecord"), row, dataset, prefix, repository)
     else:
         _list(verb, args, parent, repository)
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from lims.audit.models import AuditAction
 from lims.audit.services import audit_record
+from lims.datasets.models import Publication
 from lims.projects.models import Invitation
 from lims.search.indexing import search_index_files
 from lims.search.models import SearchKey
@@ -76,6 +77,9 @@ def test_changelists_render_with_search_and_filters(client, model):
         email="nadia@example.org",
         key_digest="0" * 64,
         expires_at=timezone.now() + timedelta(days=14),
+    )
+    Publication.objects.create(
+        uid=indexed.dataset.uid, dataset=indexed.dataset, public=True, changed_at=timezone.now()
     )
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 import pytest
 
-from lims.datasets.models import Dataset
+from lims.datasets.models import Dataset, Publication
+from lims.datasets.services import dataset_trash, dataset_update
 from lims.fair import oai
+from lims.projects.services import project_update
 from tests.factories import DatasetFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +34,18 @@ def harvest(client, **args) -> ET.Element:
     assert root.tag == f"{{{oai.OAI}}}OAI-PMH"
     assert root.find("o:responseDate", NS) is not None
     return root
+
+
+def headers_of(root: ET.Element) -> dict[str, dict[str, str | None]]:
+    """Each header of a list by identifier: its status, datestamp and set."""
+    return {
+        header.find("o:identifier", NS).text: {
+            "status": header.get("status"),
+            "datestamp": header.find("o:datestamp", NS).text,
+            "set": getattr(header.find("o:setSpec", NS), "text", None),
+        }
+        for header in root.iterfind(".//o:header", NS)
+    }
 
 
 def error(root: ET.Element) -> str | None:
@@ -132,13 +149,10 @@ def test_lists_resume_with_tokens_and_filter_by_date_and_set(client, public, mon
         "noRecordsMatch"
     )
     Dataset.objects.filter(pk=public.pk).update(visibility="private")
-    ids = [
-        n.text
-        for n in harvest(client, verb="ListIdentifiers", metadataPrefix="oai_dc").iterfind(
-            ".//o:identifier", NS
-        )
-    ]
-    assert f"oai:testserver:{public.uid}" not in ids
+    gone = harvest(
+        client, verb="GetRecord", identifier=f"oai:testserver:{public.uid}", metadataPrefix="oai_dc"
+    )
+    assert gone.find("o:GetRecord/o:record/o:header", NS).get("status") == "deleted"
 
 
 @pytest.mark.parametrize(
@@ -167,3 +181,88 @@ def test_repeated_arguments_and_post(client, public):
     posted = client.post(URL, {"verb": "ListRecords", "metadataPrefix": "datacite"})
     assert posted.status_code == 200
     assert ET.fromstring(posted.content).find(".//d:resource", NS) is not None
+
+
+def test_withdrawn_datasets_stay_as_deleted_records(client, personas, public):
+    identifier = f"oai:testserver:{public.uid}"
+    identify = harvest(client, verb="Identify")
+    assert identify.find("o:Identify/o:deletedRecord", NS).text == "persistent"
+    first = headers_of(harvest(client, verb="ListIdentifiers", metadataPrefix="oai_dc"))
+    assert first == {
+        identifier: {
+            "status": None,
+            "datestamp": first[identifier]["datestamp"],
+            "set": "project:open-graphene",
+        }
+    }
+    harvested = datetime.strptime(first[identifier]["datestamp"], "%Y-%m-%dT%H:%M:%SZ")
+
+    dataset_update(dataset=public, user=public.project.created_by, visibility="internal")
+    root = harvest(client, verb="ListRecords", metadataPrefix="datacite")
+    [record] = root.findall("o:ListRecords/o:record", NS)
+    header = record.find("o:header", NS)
+    assert (header.get("status"), header.find("o:identifier", NS).text) == ("deleted", identifier)
+    assert header.find("o:setSpec", NS).text == "project:open-graphene"
+    assert record.find("o:metadata", NS) is None  # a deleted record says nothing more
+    gone = datetime.strptime(header.find("o:datestamp", NS).text, "%Y-%m-%dT%H:%M:%SZ")
+    assert gone >= harvested
+    one = harvest(client, verb="GetRecord", identifier=identifier, metadataPrefix="oai_dc")
+    assert one.find("o:GetRecord/o:record/o:header", NS).get("status") == "deleted"
+    assert one.find("o:GetRecord/o:record/o:metadata", NS) is None
+    # an incremental harvest from the last one is told
+    since = harvest(
+        client,
+        verb="ListIdentifiers",
+        metadataPrefix="oai_dc",
+        **{"from": harvested.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )
+    assert headers_of(since)[identifier]["status"] == "deleted"
+
+    dataset_update(dataset=public, user=public.project.created_by, visibility="public")
+    back = harvest(client, verb="GetRecord", identifier=identifier, metadataPrefix="oai_dc")
+    assert back.find("o:GetRecord/o:record/o:header", NS).get("status") is None
+    assert back.find(".//dc:title", NS).text == "Open lattice"
+
+    dataset_trash(dataset=public, user=public.project.created_by)
+    Dataset.objects.filter(pk=public.pk).delete()  # purged
+    purged = headers_of(harvest(client, verb="ListIdentifiers", metadataPrefix="oai_dc"))
+    assert purged[identifier]["status"] == "deleted"
+    assert Publication.objects.get(uid=public.uid).dataset is None
+
+
+def test_a_dataset_made_public_by_its_project_is_stamped_when_it_appears(client, personas):
+    project = ProjectFactory(slug="later", visibility="private")
+    dataset = DatasetFactory(project=project, title="Old work")
+    Dataset.objects.filter(pk=dataset.pk).update(modified_at=datetime(2020, 1, 1, tzinfo=UTC))
+    identifier = f"oai:testserver:{dataset.uid}"
+    # never public: no record, not even a deleted one
+    none = harvest(client, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    assert error(none) == "noRecordsMatch"
+    missing = harvest(client, verb="GetRecord", identifier=identifier, metadataPrefix="oai_dc")
+    assert error(missing) == "idDoesNotExist"
+
+    before = datetime.now(UTC).replace(microsecond=0)
+    project_update(project=project, user=project.created_by, visibility="public")
+    since = headers_of(
+        harvest(
+            client,
+            verb="ListIdentifiers",
+            metadataPrefix="oai_dc",
+            **{"from": before.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        )
+    )
+    assert since[identifier]["status"] is None
+    assert since[identifier]["set"] == "project:later"
+    assert since[identifier]["datestamp"] >= before.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    project_update(project=project, user=project.created_by, visibility="private")
+    in_set = harvest(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set="project:later")
+    assert headers_of(in_set)[identifier]["status"] == "deleted"
+
+
+def test_tokens_of_the_earlier_version_are_refused(client, public):
+    old = base64.urlsafe_b64encode(
+        json.dumps({"prefix": "oai_dc", "after": ["2024-01-01T00:00:00+00:00", 1]}).encode()
+    ).decode()
+    root = harvest(client, verb="ListIdentifiers", resumptionToken=old)
+    assert error(root) == "badResumptionToken"
