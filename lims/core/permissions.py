@@ -270,6 +270,22 @@ def search_entry_datasets(user: AnyUser | None) -> models.QuerySet[Any] | None:
     return apps.get_model("datasets", "Dataset").objects.filter(dataset_filter(user))
 
 
+def search_access_key(user: AnyUser | None) -> tuple[Any, ...]:
+    """Everything :func:`search_entry_datasets` reads of ``user``: two people with the same key
+    see the same datasets (until a membership, a visibility or the trash changes), so the facet
+    matrix keeps the datasets it answered under this key. A rule here that reads another
+    attribute of the person must add it."""
+    grant = share_grant(user)
+    return (
+        getattr(user, "pk", None),
+        bool(user is not None and user.is_authenticated),
+        bool(getattr(user, "is_active", False)),
+        bool(getattr(user, "is_staff", False)),
+        bool(getattr(user, "is_superuser", False)),
+        tuple(sorted(grant.dataset_ids)) if grant is not None else (),
+    )
+
+
 def search_entry_filter(user: AnyUser | None) -> Q:
     """A ``Q`` selecting the search index entries ``user`` may see: those of live files (the
     entry's ``live``: neither the file nor its dataset or project is in the trash) in datasets

@@ -51,7 +51,7 @@ from django.conf import settings
 from django.db import connection
 
 from extraction.schema import FieldKind
-from lims.core.permissions import search_entry_datasets
+from lims.core.permissions import search_access_key, search_entry_datasets
 from lims.search.compile import CompiledQuery, Condition, Test, rank
 from lims.search.facets import FACETS
 from lims.search.language import Word
@@ -101,6 +101,8 @@ _NULL = -(2**63)
 RELOAD_AFTER = 50_000
 #: Sorts kept up to date row by row when at most this many rows changed (else sorted again).
 MERGE_LIMIT = 2_000
+#: People whose datasets are kept per process (the least recently searching forgotten first).
+ACCESS_KEPT = 256
 
 
 def _integer_sql(column: str) -> str:
@@ -281,6 +283,15 @@ class Answer:
 
 
 @dataclass
+class Access:
+    """The datasets one person sees, as the permission seam answered (None: every one), and
+    their lookup table over the dataset codes of the vocabulary as long as it was then."""
+
+    dataset_ids: list[int] | None
+    lut: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+
+@dataclass
 class Pack:
     """Facet columns combined into one code per row (see :meth:`Matrix._packs`)."""
 
@@ -330,6 +341,8 @@ class Matrix:
         self.tag_links: tuple[np.ndarray, np.ndarray, int, list[str]] | None = None
         self.live_totals: list[np.ndarray] | None = None
         self.answers: dict[tuple[str, tuple[str, ...]], Answer] = {}
+        self.access: dict[tuple[Any, ...], Access] = {}
+        self.own_access = False  # this transaction changed who sees what: keep no access
         self.loaded_seconds = 0.0
         self.loads = 0
 
@@ -379,6 +392,7 @@ class Matrix:
             self._set_coded(column, codes, vocab)
         self.orders, self.sort_keys, self.packs, self.live_totals = {}, set(), None, None
         self.answers = {}
+        self.access, self.own_access = {}, False
         self._load_tags()
         self.seen = seen
         self.own_xid, self.own_ids, self.own_seen = None, set(), 0
@@ -457,6 +471,12 @@ class Matrix:
         if self.own_xid is not None and self.own_xid != own:
             changed |= self.own_ids  # that transaction ended: read its rows as they are now
             self.own_xid, self.own_ids, self.own_seen = None, set(), 0
+            if self.own_access:  # committed or rolled back, what it changed is known now
+                self.access, self.own_access = {}, False
+        if any(kind == "p" for _, kind, _ in changes):
+            self.access = {}
+            # Its own change may be undone by a savepoint's rollback, which logs nothing.
+            self.own_access |= any(xid == own and kind == "p" for xid, kind, _ in changes)
         if own is not None:
             mine = {file_id for xid, kind, file_id in changes if xid == own and kind == "e"}
             changed |= self.own_ids  # a savepoint of it may have been rolled back since
@@ -608,11 +628,33 @@ class Matrix:
     def visible(self, user: Any) -> np.ndarray:
         """The rows ``user`` may see: live ones, in datasets the permission seam admits."""
         live = self.live[: self.n]
-        datasets = search_entry_datasets(user)
-        if datasets is None:
+        lut = self._access_lut(user)
+        if lut is None:
             return live.copy()
-        ids = datasets.order_by().values_list("id", flat=True)
-        return live & self._lut("dataset_id", ids)[self.codes["dataset_id"][: self.n]]
+        return live & lut[self.codes["dataset_id"][: self.n]]
+
+    def _access_lut(self, user: Any) -> np.ndarray | None:
+        """Which dataset codes ``user`` sees (None: all). The seam's answer is kept per person
+        (:func:`~lims.core.permissions.search_access_key`) until the change log records a
+        change of who sees what (kind ``p``, migration ``0008``): asking costs a query of
+        memberships and visibilities, tens of milliseconds, on every search otherwise."""
+        key = search_access_key(user)
+        access = self.access.pop(key, None)
+        if access is None:
+            datasets = search_entry_datasets(user)
+            if datasets is None:
+                access = Access(None)
+            else:
+                access = Access(list(datasets.order_by().values_list("id", flat=True)))
+        if not self.own_access:
+            self.access[key] = access  # the most recently used last
+            while len(self.access) > ACCESS_KEPT:
+                del self.access[next(iter(self.access))]
+        if access.dataset_ids is None:
+            return None
+        if len(access.lut) != len(self.vocab["dataset_id"]):  # a dataset code was added
+            access.lut = self._lut("dataset_id", access.dataset_ids)
+        return access.lut
 
     def _lut(self, column: str, values: Iterable[Any]) -> np.ndarray:
         lut = np.zeros(len(self.vocab[column]), bool)
