@@ -17,6 +17,9 @@ from lims.datasets.models import Tag
 from lims.files.trash.services import file_restore, file_trash
 from lims.search.models import SearchEntry
 from lims.search.services import (
+    COLUMNS,
+    HIT_COLUMNS,
+    HIT_RELATED,
     saved_search_create,
     saved_search_look,
     saved_search_news,
@@ -61,6 +64,29 @@ def test_words_match_names_microscopes_and_datasets_as_prefixes(catalogue, perso
     assert names(viewer, "grid-B") == {DIFFRACTION}  # its folder
     assert names(viewer, '"FEI Titan"') == {STEM}
     assert names(viewer, "titan tecnai") == set()
+
+
+def _path(row, path: str):
+    for part in path.split("__"):
+        row = getattr(row, part)
+    return row
+
+
+@pytest.mark.parametrize("engine", ["matrix", "sql"])
+def test_a_result_shows_what_its_entry_holds(catalogue, personas, engine) -> None:
+    # Results are read as tuples, not model instances: every column a page, the API or a
+    # template shows is there, with the entry's value.
+    result = search_run(user=personas.facility_manager, text="", engine=engine)
+    assert len(result.entries) == 3
+    for hit in result.entries:
+        entry = SearchEntry.objects.select_related("project", "dataset", "uploaded_by").get(
+            file_id=hit.file_id
+        )
+        for path in [*HIT_COLUMNS, *(column.path for column in COLUMNS.values())]:
+            assert _path(hit, path) == _path(entry, path), path
+        for relation, name in HIT_RELATED:
+            assert _path(hit, f"{relation}__{name}") == _path(entry, f"{relation}__{name}")
+    assert {hit.beam_energy for hit in result.entries} == {200000.0, None}
 
 
 def test_ranking_puts_names_first(catalogue, personas) -> None:

@@ -13,8 +13,8 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from lims.search.facets import FACETS, FacetValue
-from lims.search.models import SearchEntry, schema_columns
-from lims.search.services import COLUMNS, MAX_PAGE_SIZE, search_run
+from lims.search.models import schema_columns
+from lims.search.services import COLUMNS, MAX_PAGE_SIZE, SearchHit, search_run
 
 
 class FacetValueSerializer(serializers.Serializer):
@@ -58,7 +58,7 @@ class SearchErrorSerializer(serializers.Serializer):
     problems = SearchProblemSerializer(many=True)
 
 
-def _hit(request: Request, entry: SearchEntry) -> dict[str, Any]:
+def _hit(request: Request, entry: SearchHit) -> dict[str, Any]:
     metadata = {
         spec.key: getattr(entry, spec.key)
         for spec in schema_columns()

@@ -23,10 +23,11 @@ from extraction.display import format_value
 from extraction.schema import field_spec
 from lims.search.facets import FACETS, facet_filter_names
 from lims.search.language import clean
-from lims.search.models import SavedSearch, SearchEntry
+from lims.search.models import SavedSearch
 from lims.search.services import (
     COLUMNS,
     DEFAULT_COLUMNS,
+    SearchHit,
     export_header,
     export_rows,
     saved_search_create,
@@ -49,7 +50,7 @@ EXAMPLES = (
 GALLERY_PAGE_SIZE = 48
 
 
-def _cell(entry: SearchEntry, key: str) -> str:
+def _cell(entry: SearchHit, key: str) -> str:
     column = COLUMNS[key]
     value: Any = entry
     for part in column.path.split("__"):
