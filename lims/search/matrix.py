@@ -35,8 +35,10 @@ loaded and per sort kept.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import logging
+import math
 import re
 import threading
 import time
@@ -261,12 +263,15 @@ class Answer:
     file_ids: np.ndarray
     ranks: np.ndarray
     pending: set[int] = field(default_factory=set)
-    #: The matrix's rows of ``file_ids`` (those it has), for the layout they were found in.
+    #: The matrix's row of each of ``file_ids`` (-1: none), for the layout they were found in
+    #: (rows added at the end move none: an id the matrix reads later is pending then).
     rows: np.ndarray | None = None
-    kept: np.ndarray | None = None
-    layout: tuple[int, int] = (-1, -1)
+    layout: int = -1
 
-    def patch(self, kept: int) -> None:
+    def patch(self, matrix_ids: np.ndarray) -> None:
+        """Ask again about the pending entries, and put what they answer in its place (a few
+        insertions: sorting or mapping a hundred thousand ids again at every write cost ten
+        milliseconds a search while ingest writes)."""
         changed = np.array(sorted(self.pending), np.int64)
         self.pending = set()
         again_ids, again_ranks = _ids_and_ranks(
@@ -275,12 +280,22 @@ class Answer:
             self.ranked,
         )
         keep = ~np.isin(self.file_ids, changed)
-        ids = np.concatenate([self.file_ids[keep], again_ids])
-        order = np.argsort(ids, kind="stable")
-        self.file_ids = ids[order]
-        self.rows = None
+        kept = self.file_ids[keep]
+        places = np.searchsorted(kept, again_ids)
+        self.file_ids = np.insert(kept, places, again_ids)
         if self.ranked:
-            self.ranks = np.concatenate([self.ranks[keep], again_ranks])[order]
+            self.ranks = np.insert(self.ranks[keep], places, again_ranks)
+        if self.rows is not None:
+            self.rows = np.insert(self.rows[keep], places, _rows_of(matrix_ids, again_ids))
+
+
+def _rows_of(matrix_ids: np.ndarray, file_ids: np.ndarray) -> np.ndarray:
+    """The row of each of these sorted file ids among the matrix's sorted ids (-1: none)."""
+    at = np.searchsorted(matrix_ids, file_ids)
+    found = np.zeros(len(at), bool)
+    inside = at < len(matrix_ids)
+    found[inside] = matrix_ids[at[inside]] == file_ids[inside]
+    return np.where(found, at, -1)
 
 
 @dataclass
@@ -392,6 +407,7 @@ class Matrix:
             vocab = [_unescape(v) for v in texts.index[j]]  # type: ignore[arg-type]
             self._set_coded(column, codes, vocab)
         self.orders, self.sort_keys, self.packs, self.live_totals = {}, set(), None, None
+        self._grow(1)  # room for the files of the next hours: no search pays for a copy
         self.answers = {}
         self.access, self.own_access = {}, False
         self._load_tags()
@@ -576,10 +592,12 @@ class Matrix:
         return np.array(codes, np.int32)
 
     def _grow(self, more: int) -> None:
-        """Room for ``more`` rows at the end (capacity doubles, so appends are cheap)."""
+        """Room for ``more`` rows at the end, and an eighth more: every column is copied when
+        it grows (0.2 s at a million rows, and the packs are made again), so rarely, and by
+        less than doubling (which would double the memory at the first new file)."""
         if self.n + more <= len(self.ids):
             return
-        capacity = max(2 * len(self.ids), self.n + more, 1024)
+        capacity = self.n + max(more, self.n // 8, 1024)
 
         def grown(array: np.ndarray, fill: Any) -> np.ndarray:
             bigger = np.full(capacity, fill, array.dtype)
@@ -765,20 +783,18 @@ class Matrix:
         if answer is None:
             answer = Answer(sql, params, ranked, *_ids_and_ranks(sql, params, ranked))
         elif answer.pending:
-            answer.patch(self.answers_size)
+            answer.patch(self.ids[: self.n])
         self.answers[key] = answer  # the most recently used last
         self._forget_answers()
-        if answer.rows is None or answer.layout != (self.layout, self.n):
-            at = np.searchsorted(self.ids[: self.n], answer.file_ids)
-            inside = at < self.n
-            keep = np.zeros(len(at), bool)
-            keep[inside] = self.ids[at[inside]] == answer.file_ids[inside]
-            answer.rows, answer.kept, answer.layout = at[keep], keep, (self.layout, self.n)
+        if answer.rows is None or answer.layout != self.layout:
+            answer.rows, answer.layout = _rows_of(self.ids[: self.n], answer.file_ids), self.layout
+        present = answer.rows >= 0
+        rows = answer.rows[present]
         mask = np.zeros(self.n, bool)
-        mask[answer.rows] = True
+        mask[rows] = True
         if ranked:
             scores = np.zeros(self.n, np.float64)
-            scores[answer.rows] = answer.ranks[answer.kept]
+            scores[rows] = answer.ranks[present]
             ranks["text"] = scores
         return mask
 
@@ -986,24 +1002,24 @@ class Matrix:
         return self.orders[key]
 
     def _merged(self, key: str, positions: np.ndarray) -> np.ndarray:
-        """The order of ``key`` with the rows at ``positions`` put where they now belong."""
+        """The order of ``key`` with the rows at ``positions`` put where they now belong: taken
+        out with one pass over the order, put back by bisection (the sort's values are read for
+        a few rows only: a pass that read all of them cost 15 ms at every write)."""
+        dropped = np.zeros(len(self.ids), bool)
+        dropped[positions] = True
         order = self.orders[key]
-        order = order[~np.isin(order, positions)]
-        new_rows = positions  # changed rows, and added ones (always among the changed)
+        order = order[~dropped[order]]
         values, _ = self._sort_values(key)
         descending = key.startswith("-")
         sign = -1.0 if descending else 1.0
-        keys = sign * values[order]
-        ties = -order if descending else order
-        new_keys = sign * values[new_rows]
-        new_ties = -new_rows if descending else new_rows
-        arranged = np.lexsort((new_ties, new_keys))
-        new_rows, new_keys, new_ties = new_rows[arranged], new_keys[arranged], new_ties[arranged]
-        places = []
-        for k, t in zip(new_keys.tolist(), new_ties.tolist(), strict=True):
-            low = int(np.searchsorted(keys, k, "left"))
-            high = int(np.searchsorted(keys, k, "right"))
-            places.append(low + int(np.searchsorted(ties[low:high], t)))
+
+        def place(row: Any) -> tuple[bool, float, int]:
+            value = sign * float(values[row])
+            missing = math.isnan(value)  # NULLs last, as np.lexsort puts NaN
+            return missing, 0.0 if missing else value, -int(row) if descending else int(row)
+
+        new_rows = sorted(positions.tolist(), key=place)
+        places = [bisect.bisect_left(order, place(row), key=place) for row in new_rows]
         return np.insert(order, places, new_rows)
 
     def _sort_values(self, key: str) -> tuple[np.ndarray, bool]:

@@ -178,6 +178,36 @@ def test_every_sort_and_deep_pages_as_sql(facility) -> None:
                 same(user, text, sort=sort, page=10_000, page_size=20)  # the last page
 
 
+@pytest.mark.django_db(transaction=True)
+def test_kept_sorts_and_answers_follow_writes_as_sql(facility, add_file) -> None:
+    # Sorts and PostgreSQL's answers kept from earlier searches are patched row by row as
+    # entries change (re-extracted, added, trashed), each write a transaction of its own as in
+    # production (rows of the searching transaction are read again at every search): the pages
+    # stay those of SQL.
+    manager = facility.facility_manager
+    member = User.objects.get(username="synth-user")
+    texts = ("", "session", "graphene", "kv:200..300")
+    sorts = (None, "relevance", "-acquired", "beam_energy", "-magnification", "size")
+
+    def every_page() -> None:
+        for user in (manager, member):
+            for text in texts:
+                for sort in sorts:
+                    same(user, text, sort=sort, page_size=25)
+
+    every_page()
+    entries = SearchEntry.objects.filter(live=True).order_by("file_id")
+    changed = [entry.file for entry in entries[10:250:40]]
+    for number, file in enumerate(changed):
+        file.metadata = {**file.metadata, "beam_energy": 80000.0 + number, "specimen": "graphene"}
+        file.acquired_at = None if number % 2 else file.acquired_at
+        file.save()
+    add_file(facility.dataset, "stem", original_name="graphene_late.dm3")
+    file_trash(file=changed[0], user=manager)
+    assert matrix_module.current_matrix().loads == 1  # patched, not loaded again
+    every_page()
+
+
 def test_exports_as_sql(facility) -> None:
     for user in people(facility).values():
         for text, sort in (("", None), ("session", None), ("kv:200..300", "-magnification")):
