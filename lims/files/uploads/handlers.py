@@ -12,7 +12,6 @@ nothing behind: :func:`uploads_discard` removes what arrived.
 from __future__ import annotations
 
 import hashlib
-import os
 import queue
 import tempfile
 import threading
@@ -30,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from lims.core.http import IncompleteBody
 from lims.files.uploads.errors import UploadError, UploadTooLarge, max_upload_bytes
+from lims.files.uploads.writeback import WriteBehind
 
 CHUNK = 1024 * 1024
 #: Multipart framing around one file (boundaries, headers, other small fields).
@@ -140,6 +140,7 @@ class HashingUploadHandler(FileUploadHandler):
         super().__init__(request)
         self.limit = max_upload_bytes()
         self.file: StreamedUpload | None = None
+        self.writer: WriteBehind | None = None
         self.files: list[StreamedUpload] = []
         self.sha = BackgroundHasher()
         self.received = 0
@@ -162,27 +163,27 @@ class HashingUploadHandler(FileUploadHandler):
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.file = StreamedUpload(self.file_name, self.content_type, 0, self.charset)
+        self.writer = WriteBehind(self.file)
         self.files.append(self.file)
         self.sha = BackgroundHasher()
         self.received = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        assert self.file is not None
+        assert self.file is not None and self.writer is not None
         self.received += len(raw_data)
         if self.received > self.limit:
             self.file.close()
             raise UploadTooLarge(self.limit)
         self.sha.update(raw_data)  # in a helper thread, while this one writes
-        self.file.write(raw_data)
+        self.writer.write(raw_data)  # and the disk writes back what came before
 
     def file_complete(self, file_size: int) -> StreamedUpload | None:
-        assert self.file is not None
+        assert self.file is not None and self.writer is not None
         if self.raw_length is not None and file_size != self.raw_length:
             # RequestBodyMiddleware catches this first; this holds wherever a body comes from.
             self.discard()
             raise IncompleteBody(file_size, self.raw_length)
-        self.file.flush()
-        os.fsync(self.file.fileno())  # stored safely before anything is recorded
+        self.writer.durable()  # stored safely before anything is recorded
         self.file.seek(0)
         self.file.size = file_size
         self.file.sha256 = self.sha.hexdigest()

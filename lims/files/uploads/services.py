@@ -9,7 +9,6 @@ contribute to the dataset. The wire protocol is :mod:`lims.files.uploads.protoco
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -32,6 +31,7 @@ from lims.files.uploads import multipart
 from lims.files.uploads.errors import UploadConflict, UploadError, UploadTooLarge, max_upload_bytes
 from lims.files.uploads.handlers import CHUNK, BackgroundHasher, partial_dir
 from lims.files.uploads.protocol import ChunkRange
+from lims.files.uploads.writeback import WriteBehind
 
 CONTRIBUTORS_ONLY = "You may not upload files into this dataset."
 
@@ -195,8 +195,10 @@ def upload_session_append(
         hasher = _session_hashers.take(key, offset, path) if path.exists() else None
         with path.open("r+b" if path.exists() else "wb") as handle:
             # The local file holds what the object store does not have yet (all, usually).
-            handle.seek(offset - multipart.stored_bytes(session))
+            local = offset - multipart.stored_bytes(session)
+            handle.seek(local)
             handle.truncate()
+            writer = WriteBehind(handle, local)
             try:
                 while written < length:
                     data = stream.read(min(CHUNK, length - written))
@@ -204,12 +206,11 @@ def upload_session_append(
                         break
                     if hasher is not None:
                         hasher.update(data)
-                    handle.write(data)
+                    writer.write(data)
                     written += len(data)
             except (OSError, UnreadablePostError, IncompleteBody) as exc:
                 interrupted = exc
-            handle.flush()
-            os.fsync(handle.fileno())
+            writer.durable()
         session.received = offset + written
         multipart.parts_send(session, path)
         session.save(update_fields=["received", "store_upload", "updated_at"])
