@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.parsers import BaseParser, FileUploadParser, MultiPartParser
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser, DataAndFiles, FileUploadParser, MultiPartParser
 
+from lims.files.uploads.formdata import FormDataError, boundary_of, form_data_parse
 from lims.files.uploads.handlers import install_upload_handler
+from lims.files.uploads.protocol import content_length
 
 
 def _streaming(parser_context: Any) -> None:
@@ -16,11 +20,27 @@ def _streaming(parser_context: Any) -> None:
 
 
 class StreamingMultiPartParser(MultiPartParser):
-    """multipart/form-data whose files stream to disk through the hashing upload handler."""
+    """multipart/form-data whose files stream to disk through the hashing upload handler,
+    parsed without copying their bytes (:mod:`lims.files.uploads.formdata`)."""
 
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         _streaming(parser_context)
-        return super().parse(stream, media_type, parser_context)
+        request = parser_context["request"]
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            boundary = boundary_of(str(media_type))
+            handlers = request.upload_handlers
+            length = content_length(request.META)
+            for handler in handlers:
+                handler.handle_raw_input(stream, request.META, length, boundary, encoding)
+            if stream is None:
+                raise FormDataError("The multipart body is empty.")
+            data, files = form_data_parse(
+                stream=stream, boundary=boundary, handler=handlers[0], encoding=encoding
+            )
+        except FormDataError as exc:
+            raise ParseError(f"Multipart form parse error - {exc}") from exc
+        return DataAndFiles(data, files)
 
 
 class StreamingRawUploadParser(FileUploadParser):
