@@ -242,3 +242,18 @@ def test_a_file_uploaded_from_a_folder_keeps_its_folder(personas, api_client_for
     )
     # ".." is dropped, never followed: the path stays inside the dataset.
     assert folders == ["session/2D/2D", "session/3D/3D"]
+
+
+def test_a_chunk_costs_the_same_few_queries_every_time(
+    personas, api_client_for, django_assert_num_queries
+):
+    client = api_client_for(personas.contributor)
+    data = os.urandom(3 * 1000)
+    uid = start(client, personas.dataset, "scan.dm4", data).json()["uid"]
+    put_chunk(client, uid, data[:1000], 0, len(data))  # the first may warm caches
+    # token, session (with its dataset and project), the uploader's role, lock, update, the
+    # savepoint and its release; no reload of the dataset for the answer
+    for n in (1, 2):
+        with django_assert_num_queries(7):
+            response = put_chunk(client, uid, data[n * 1000 : (n + 1) * 1000], n * 1000, len(data))
+        assert response.json()["offset"] == (n + 1) * 1000

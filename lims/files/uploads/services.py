@@ -175,8 +175,12 @@ def upload_session_append(
             f"The chunk's Content-Range says the file has {chunk.total} bytes; this upload "
             f"announced {session.size}."
         )
+    dataset = session.dataset
     with transaction.atomic():
         session = UploadSession.objects.select_for_update().get(pk=session.pk)
+        # The same row the caller loaded and checked: the answer needs it, not a query more
+        # per chunk (a browser sends 125 chunks per GB).
+        session.dataset = dataset
         if session.status != UploadStatus.RECEIVING:
             raise UploadConflict(f"This upload is {session.status}.", session.received)
         if offset != session.received:
