@@ -5,6 +5,7 @@ back."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -310,3 +311,14 @@ def test_a_new_process_searches_with_sql_while_its_matrix_loads_in_a_thread(pers
     assert [row[0] for row in export_rows(user=personas.viewer, text="background")] == [
         e.uid for e in second.entries
     ]
+
+
+def test_codes_take_the_narrowest_type_and_widen_when_a_vocabulary_outgrows_it() -> None:
+    matrix = matrix_module.Matrix()
+    vocab = [f"operator {i}" for i in range(128)]  # codes 0 to 127: one byte each
+    matrix._set_coded("operator", np.arange(128, dtype=np.int64), vocab)
+    assert matrix.codes["operator"].dtype == np.int8
+    matrix._put_codes("operator", np.array([0, 5]), ["operator 127", "a newcomer"])
+    assert matrix.codes["operator"].dtype == np.int16
+    assert matrix.codes["operator"][[0, 5, 6]].tolist() == [127, 128, 6]
+    assert matrix.vocab["operator"][128] == "a newcomer"
