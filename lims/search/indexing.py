@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from lims.comments.models import Comment
@@ -26,7 +26,13 @@ from lims.datasets.models import Dataset
 from lims.files.models import InstrumentFile
 from lims.notes.models import Note
 from lims.search.models import SearchEntry, SearchKey, schema_columns
-from lims.search.tally import tally_change, tally_lock, tally_of, tally_rebuild
+from lims.search.tally import (
+    tally_change,
+    tally_entries_locked,
+    tally_lock,
+    tally_of,
+    tally_rebuild,
+)
 
 #: Reindexing more files than this after a dataset, project or instrument changes goes to the
 #: ``search.reindex`` task (after the commit) instead of the request.
@@ -265,11 +271,21 @@ def search_index_files(*, file_ids: Iterable[int]) -> int:
     return written
 
 
+def search_index_saved(*, file: InstrumentFile) -> None:
+    """Write the entry of a file just saved whole, from the instance in hand: what the save
+    wrote is what is indexed, so the file (and its JSON, hundreds of kB to read and decode
+    again) is not read back; its dataset, project and instrument are read only when the
+    instance has not got them, and the tags always."""
+    prefetch_related_objects([file], "dataset__project", "dataset__tags", "tags")
+    with transaction.atomic(savepoint=False):
+        _index_batch([file])
+
+
 def _index_batch(files: list[InstrumentFile]) -> int:
     datasets = {f.dataset_id for f in files}
     tally_lock(dataset_ids=datasets)
     current = SearchEntry.objects.filter(file_id__in=[f.pk for f in files])
-    before = tally_of(current)  # and the entries locked until the commit
+    before = tally_of(tally_entries_locked(current))  # locked until the commit
     # A file moved to another dataset leaves its old dataset's tallies too.
     moved_from = {dataset for dataset, _, _ in before} - datasets
     tally_lock(dataset_ids=moved_from)
@@ -288,33 +304,54 @@ def _index_batch(files: list[InstrumentFile]) -> int:
         unique_fields=["file"],
         update_fields=_update_fields(),
     )
-    if keys:
-        SearchKey.objects.bulk_create(
-            [SearchKey(dataset_id=d, key=k, value_type=t) for d, k, t in sorted(keys)],
-            ignore_conflicts=True,
-            batch_size=2000,
-        )
+    _keys_add(sorted(keys))
     tally_change(
         before=before,
-        after=tally_of(current),
+        after=tally_of(entries),
         dataset_tags={f.dataset_id: [t.name for t in f.dataset.tags.all()] for f in files},
     )
     return len(entries)
 
 
+def _keys_add(keys: list[tuple[int, str, str]]) -> None:
+    """Record these ``(dataset id, key, value type)`` for the typeahead (known ones stay): on
+    PostgreSQL one statement over three arrays, not hundreds of model instances a file."""
+    if not keys:
+        return
+    if connection.vendor != "postgresql":
+        SearchKey.objects.bulk_create(
+            [SearchKey(dataset_id=d, key=k, value_type=t) for d, k, t in keys],
+            ignore_conflicts=True,
+            batch_size=2000,
+        )
+        return
+    datasets, names, types = (list(column) for column in zip(*keys, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SearchKey._meta.db_table} (dataset_id, key, value_type) "
+            "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[]) "
+            "ON CONFLICT DO NOTHING",
+            [datasets, names, types],
+        )
+
+
 def search_status_update(*, file: InstrumentFile) -> None:
-    """Copy a file's extraction status alone into its entry (a run starting or failing): a
-    few statements instead of a whole entry; a file without an entry is indexed whole."""
+    """Copy a file's extraction status alone into its entry (a run starting or failing): its
+    old status leaves the tally and the new one enters, in four statements; a file without an
+    entry (or whose entry is in another dataset) is indexed whole."""
     with transaction.atomic(savepoint=False):
         tally_lock(dataset_ids=[file.dataset_id])
         current = SearchEntry.objects.filter(file_id=file.pk)
-        before = tally_of(current)
-        if any(dataset != file.dataset_id for dataset, _, _ in before) or not current.update(
-            status=file.status
-        ):
+        entries = tally_entries_locked(current)
+        if not entries or entries[0].dataset_id != file.dataset_id:
             search_index_files(file_ids=[file.pk])  # moved, or never indexed
             return
-        tally_change(before=before, after=tally_of(current))
+        before = tally_of(entries)
+        if entries[0].status == file.status:
+            return
+        current.update(status=file.status)
+        entries[0].status = file.status
+        tally_change(before=before, after=tally_of(entries))
 
 
 def search_reindex(

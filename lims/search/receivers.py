@@ -15,6 +15,7 @@ from lims.notes.models import Note
 from lims.projects.models import Project
 from lims.search.indexing import (
     search_index_files,
+    search_index_saved,
     search_live_update,
     search_reindex_soon,
     search_status_update,
@@ -22,6 +23,9 @@ from lims.search.indexing import (
 
 #: Saves of these fields alone change nothing in a file's entry but its status.
 STATUS_ONLY = frozenset({"status", "status_message"})
+#: What the entry reads of a file's extracted JSON (a whole save of an instance that deferred
+#: them is indexed by reading the file back).
+EXTRACTED = frozenset({"metadata", "original_metadata"})
 
 
 @receiver(post_save, sender=InstrumentFile, dispatch_uid="lims.search.file_saved")
@@ -34,11 +38,14 @@ def file_saved(
 ) -> None:
     """A file saved (ingested, extracted, trashed, restored) is indexed in the same transaction,
     so it is findable the moment that commits; a save of its status alone (a run starting,
-    failing) only changes the entry's status."""
+    failing) only changes the entry's status. A file saved whole with its extracted JSON in
+    hand (an extraction's result) is indexed from the instance, not read back."""
     if raw:
         return
     if update_fields and update_fields <= STATUS_ONLY:
         search_status_update(file=instance)
+    elif update_fields is None and not EXTRACTED & instance.get_deferred_fields():
+        search_index_saved(file=instance)
     else:
         search_index_files(file_ids=[instance.pk])
 

@@ -1,8 +1,9 @@
 """Facet counts kept per dataset (:class:`~lims.search.models.SearchTally`).
 
 Two writers. :func:`tally_change` adds the difference a few entries made (their counts before
-and after the indexer rewrote them, from :func:`tally_of`): what the indexer does for every
-batch, so that indexing one file costs the same in a dataset of ten files or of a million.
+and after the indexer rewrote them, from :func:`tally_of`, counted in Python from the entries'
+own columns: no statement): what the indexer does for every batch, so that indexing one file
+costs the same in a dataset of ten files or of a million.
 :func:`tally_rebuild` rewrites the tallies of whole datasets from their live entries (one
 grouped statement on PostgreSQL), for the changes that touch a dataset's every entry (trash,
 restore) and for bulk loads. A rebuild locks the datasets' rows ``FOR UPDATE``, a change
@@ -20,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from lims.datasets.models import Dataset
 from lims.search.facets import FACETS, Facet, _expression
@@ -96,19 +97,31 @@ def tally_lock(*, dataset_ids: Iterable[int], shared: bool = True) -> None:
         )
 
 
-def tally_of(entries: Any) -> Tally:
-    """What these entries (a queryset) add to their datasets' tallies: the live ones' facet
-    values and totals, in one statement on PostgreSQL, with every one of the entries locked
-    ``FOR UPDATE`` (a second writer of the same entries counts after this one committed).
-    Tags are not in it (a tag's count is its dataset's total: see :func:`tally_change`)."""
+def tally_of(entries: Iterable[SearchEntry]) -> Tally:
+    """What these entries add to their datasets' tallies: the live ones' facet values and
+    totals, counted as :func:`tally_rebuild` groups them (``tally_columns``), from the
+    entries' own columns. Tags are not in it (a tag's count is its dataset's total: see
+    :func:`tally_change`)."""
     counts: Tally = Counter()
-    for facet, per_value in _per_dataset(entries, totals=True, lock=True).items():
-        for (dataset, value), n in per_value.items():
-            if value not in (None, ""):
-                counts[dataset, facet, str(value)[:200]] += n
-            elif facet == "":
-                counts[dataset, "", ""] += n
+    columns = tally_columns()
+    for entry in entries:
+        if not entry.live:
+            continue
+        counts[entry.dataset_id, "", ""] += 1
+        for facet, column, divisor in columns:
+            value = getattr(entry, column)
+            if value is not None and value != "":
+                counts[
+                    entry.dataset_id, facet, str(value // divisor if divisor > 1 else value)[:200]
+                ] += 1
     return counts
+
+
+def tally_entries_locked(entries: QuerySet[SearchEntry]) -> list[SearchEntry]:
+    """These entries, locked ``FOR UPDATE`` (a second writer of the same entries counts after
+    this one committed), with the columns :func:`tally_of` reads."""
+    fields = {"dataset_id", "live", *(column for _, column, _ in tally_columns())}
+    return list(entries.select_for_update().only(*fields))
 
 
 def tally_change(
@@ -144,22 +157,21 @@ def tally_change(
             [part for row in rows for part in row],
         )
         emptied = [pk for pk, n in cursor.fetchall() if n <= 0]
-    if emptied:
-        SearchTally.objects.filter(pk__in=emptied).delete()
+    if emptied:  # one statement, without the ORM's collector (nothing cascades from a tally)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(emptied))})", emptied
+            )
 
 
-def _per_dataset(
-    entries: Any, *, totals: bool = False, lock: bool = False
-) -> dict[str, dict[tuple[int, Any], int]]:
+def _per_dataset(entries: Any, *, totals: bool = False) -> dict[str, dict[tuple[int, Any], int]]:
     """``{facet: {(dataset id, value): n}}`` over ``entries``; with ``totals`` also
-    ``{"": {(dataset id, None): n}}``. With ``lock``, ``entries`` are all of them locked (their
-    writers take turns) and only the live ones counted."""
+    ``{"": {(dataset id, None): n}}``."""
     if connection.vendor != "postgresql":
-        live = entries.filter(live=True) if lock else entries
         counts = {
             facet.name: {
                 (d, v): n
-                for d, v, n in live.annotate(facet_value=_expression(facet))
+                for d, v, n in entries.annotate(facet_value=_expression(facet))
                 .values_list("dataset_id", "facet_value")
                 .annotate(n=Count("pk"))
                 .order_by()
@@ -167,19 +179,18 @@ def _per_dataset(
             for facet in _TALLIED
         }
         if totals:
-            per_dataset = live.values_list("dataset_id").annotate(n=Count("pk")).order_by()
+            per_dataset = entries.values_list("dataset_id").annotate(n=Count("pk")).order_by()
             counts[""] = {(d, None): n for d, n in per_dataset}
         return counts
     columns = {f"f{i}": _expression(facet) for i, facet in enumerate(_TALLIED)}
-    inner = entries.order_by().values("dataset_id", "live", **columns)
-    inner_sql, params = (inner.select_for_update() if lock else inner).query.sql_with_params()
+    inner_sql, params = entries.order_by().values("dataset_id", **columns).query.sql_with_params()
     names = list(columns)
     sets = ", ".join(f"(dataset_id, {name})" for name in names)
     if totals:
         sets += ", (dataset_id)"
     sql = (
         f"SELECT GROUPING({', '.join(names)}), dataset_id, {', '.join(names)}, count(*) "
-        f"FROM ({inner_sql}) AS hits {'WHERE live ' if lock else ''}"
+        f"FROM ({inner_sql}) AS hits "
         f"GROUP BY GROUPING SETS ({sets})"
     )
     counts: dict[str, dict[tuple[int, Any], int]] = {facet.name: {} for facet in _TALLIED}

@@ -59,9 +59,11 @@ def run_lock(run_id: int) -> tuple[ExtractionRun, InstrumentFile] | None:
     The run comes with ``newer_run``: whether the file has a later run (it is no longer the
     file's latest)."""
     # found through the run and locked in one statement: a round trip less on every run;
-    # what the last extraction wrote is not read (a run only overwrites it)
+    # what the last extraction wrote is not read (a run only overwrites it); the dataset and
+    # project come along for the search entry the result's save writes
     instrument_file = (
         InstrumentFile.objects.select_for_update(of=("self",))
+        .select_related("dataset__project")
         .defer(*EXTRACTED_JSON)
         .filter(runs__pk=run_id)
         .first()
