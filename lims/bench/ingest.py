@@ -118,6 +118,7 @@ def throughput(
     overheads = sorted(
         r.duration_s - r.extraction_s for r in finished if r.extraction_s is not None
     )
+    warm = _warm(finished)
     result = {
         "workers": n_workers,
         "files": logical,
@@ -127,6 +128,8 @@ def throughput(
         "upload_seconds": round(upload_s, 2),
         "upload_files_per_s": round(len(files) * len(datasets) / upload_s, 2),
         "files_per_s": round(logical / elapsed, 2),
+        "warm_up_seconds": warm["warm_up_seconds"],
+        "files_per_s_warm": warm["files_per_s"],
         "mb_per_s": round(uploaded / MB / elapsed, 2),
         "statuses": statuses,
         "runs": {row["status"]: row["n"] for row in runs.values("status").annotate(n=Count("id"))},
@@ -139,11 +142,35 @@ def throughput(
         f"{n_workers} worker(s): {logical} files ({result['megabytes']} MB) uploaded in "
         f"{upload_s:.1f} s ({result['upload_files_per_s']} files/s), then extracted in "
         f"{elapsed:.1f} s: {result['files_per_s']} files/s, {result['mb_per_s']} MB/s "
-        f"({statuses}); per run: median {result['run_seconds_median']} s, overhead beyond "
+        f"({statuses}); once every worker's extraction child was warm (after "
+        f"{warm['warm_up_seconds']} s): {warm['files_per_s']} files/s; "
+        f"per run: median {result['run_seconds_median']} s, overhead beyond "
         f"the extraction itself median {result['overhead_ms_median']} ms "
         f"(p90 {result['overhead_ms_p90']} ms)"
     )
     return result
+
+
+def _warm(runs: Sequence[ExtractionRun]) -> dict[str, float | None]:
+    """The pace once every worker process had its extraction child warm: a new worker's first
+    run waits for its child to import the readers (seconds; once per worker process, not per
+    file), which a backlog of a few hundred files would otherwise spread over every file.
+    Warm from the end of the last worker process's first run; the runs started after it,
+    over the time from then to the last run's end."""
+    firsts: dict[str, ExtractionRun] = {}
+    for run in sorted(runs, key=lambda r: r.started_at):
+        firsts.setdefault(run.worker, run)
+    if not firsts:
+        return {"warm_up_seconds": None, "files_per_s": None}
+    start = min(r.started_at for r in runs)
+    warm_from = max(r.finished_at for r in firsts.values())
+    end = max(r.finished_at for r in runs)
+    later = [r for r in runs if r.started_at >= warm_from]
+    seconds = (end - warm_from).total_seconds()
+    return {
+        "warm_up_seconds": round((warm_from - start).total_seconds(), 2),
+        "files_per_s": round(len(later) / seconds, 2) if later and seconds > 0 else None,
+    }
 
 
 def _ms(seconds: float) -> float:
