@@ -77,9 +77,11 @@ def hosts_throughput(
     media_root: Path,
     timeout_s: float,
     say: Say,
+    label: str = "",
 ) -> dict[str, Any]:
-    """Import ``tree`` in place (one dataset per copy) with ``n_hosts`` worker hosts running."""
-    prefix = f"hosts={n_hosts}"
+    """Import ``tree`` in place (one dataset per copy) with ``n_hosts`` worker hosts running;
+    ``label`` tells this run's datasets from another's with as many hosts."""
+    prefix = f"hosts={n_hosts}{label}"
     with worker_hosts(n_hosts, media_root=media_root):
         started = time.perf_counter()
         call_command(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import statistics
 import sys
 import uuid
 from pathlib import Path
@@ -41,6 +42,12 @@ class Command(BaseCommand):
         parser.add_argument("--copies", type=int, default=50, help="Copies of DIR (50).")
         parser.add_argument("--hosts", default="1,2", help="Worker host counts (1,2).")
         parser.add_argument("--timeout", type=float, default=3600, help="Seconds per run.")
+        parser.add_argument(
+            "--rounds",
+            type=int,
+            default=1,
+            help="Runs of each host count, taken in turn (1,2,1,2…); medians compared (1).",
+        )
         parser.add_argument("--skip-hosts", action="store_true", help="No ingest figures.")
         parser.add_argument("--skip-web", action="store_true", help="No web figures.")
         parser.add_argument("--web-seconds", type=int, default=15, help="wrk's duration (15).")
@@ -94,17 +101,31 @@ class Command(BaseCommand):
 
     def _hosts(self, tree: Path, project: Any, user: User, options: dict[str, Any]) -> dict:
         counts = [int(n) for n in str(options["hosts"]).split(",") if n.strip()]
+        # Taken in turn, so that neither count has the cold caches or a neighbour's burst
+        # of load to itself; each count's median run is compared.
+        runs: dict[int, list[dict[str, Any]]] = {n_hosts: [] for n_hosts in counts}
+        for round_ in range(max(1, options["rounds"])):
+            for n_hosts in counts:
+                runs[n_hosts].append(
+                    hosts_throughput(
+                        tree=tree,
+                        n_hosts=n_hosts,
+                        project=project,
+                        user=user,
+                        media_root=Path(settings.MEDIA_ROOT),
+                        timeout_s=options["timeout"],
+                        say=self.stdout.write,
+                        label=f" round {round_ + 1:02d}",
+                    )
+                )
         figures: dict[str, Any] = {}
-        for n_hosts in counts:
-            figures[f"hosts={n_hosts}"] = hosts_throughput(
-                tree=tree,
-                n_hosts=n_hosts,
-                project=project,
-                user=user,
-                media_root=Path(settings.MEDIA_ROOT),
-                timeout_s=options["timeout"],
-                say=self.stdout.write,
-            )
+        for n_hosts, results in runs.items():
+            figures[f"hosts={n_hosts}"] = {
+                **results[len(results) // 2],
+                "files_per_s": statistics.median(r["files_per_s"] for r in results),
+                "worker_files_per_s": statistics.median(r["worker_files_per_s"] for r in results),
+                "runs": results,
+            }
         base = figures[f"hosts={counts[0]}"] if counts else None
         for n_hosts in counts[1:]:
             current = figures[f"hosts={n_hosts}"]
