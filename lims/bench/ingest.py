@@ -33,6 +33,7 @@ from django.db.models import Count
 
 from lims.accounts.models import User
 from lims.bench.client import BLOCK, MB, BenchError, Client, Repeat
+from lims.bench.cpu import CpuMeter
 from lims.bench.workers import WorkerProcess
 from lims.datasets.models import Dataset
 from lims.datasets.services import dataset_create
@@ -102,6 +103,7 @@ def throughput(
     upload_s = time.perf_counter() - started
     queryset = InstrumentFile.objects.filter(dataset__in=datasets)
     with workers(n_workers):
+        meter = CpuMeter().start()
         started = time.perf_counter()
         deadline = time.monotonic() + timeout_s
         while queryset.exclude(status__in=FINAL).exists():
@@ -109,7 +111,9 @@ def throughput(
                 raise BenchError("Timed out waiting for the workers.")
             time.sleep(0.1)
         elapsed = time.perf_counter() - started
+        meter.stop()
     logical = queryset.count()
+    cpu_ms = meter.per_file_ms(logical)
     statuses = {str(s): queryset.filter(status=s).count() for s in FINAL}
     runs = ExtractionRun.objects.filter(file__dataset__in=datasets)
     finished = list(runs.exclude(started_at=None).exclude(finished_at=None))
@@ -137,6 +141,8 @@ def throughput(
         "run_seconds_total": round(sum(durations), 2),
         "overhead_ms_median": _ms(statistics.median(overheads)) if overheads else None,
         "overhead_ms_p90": _ms(overheads[int(len(overheads) * 0.9)]) if overheads else None,
+        "cpu_ms_per_file": cpu_ms,
+        "busy_cores": meter.busy_cores,
     }
     bench.say(
         f"{n_workers} worker(s): {logical} files ({result['megabytes']} MB) uploaded in "
@@ -146,7 +152,9 @@ def throughput(
         f"{warm['warm_up_seconds']} s): {warm['files_per_s']} files/s; "
         f"per run: median {result['run_seconds_median']} s, overhead beyond "
         f"the extraction itself median {result['overhead_ms_median']} ms "
-        f"(p90 {result['overhead_ms_p90']} ms)"
+        f"(p90 {result['overhead_ms_p90']} ms); CPU per file {cpu_ms.get('all')} ms ("
+        + ", ".join(f"{role} {ms}" for role, ms in cpu_ms.items() if role != "all")
+        + f"), {meter.busy_cores} of {meter.cores} cores busy"
     )
     return result
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import signal
+import statistics
 import sys
 import uuid
 from pathlib import Path
@@ -48,6 +49,12 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-mb", type=int, default=64, help="Chunk size (64 MB).")
         parser.add_argument(
             "--rounds", type=int, default=3, help="Upload measurements per mode (median; 3)."
+        )
+        parser.add_argument(
+            "--worker-rounds",
+            type=int,
+            default=1,
+            help="Runs of each worker count, taken in turn (1,2,1,2…); medians compared (1).",
         )
         parser.add_argument("--skip-upload", action="store_true", help="No large-file test.")
         parser.add_argument("--skip-workers", action="store_true", help="No throughput test.")
@@ -131,20 +138,52 @@ class Command(BaseCommand):
         return figures
 
     def _throughput(self, bench: Bench, folder: Path, options: dict[str, Any]) -> dict[str, Any]:
-        figures: dict[str, Any] = {}
         counts = [int(n) for n in str(options["workers"]).split(",") if n.strip()]
-        for n_workers in counts:
-            figures[f"workers={n_workers}"] = throughput(
-                bench,
-                folder,
-                n_workers,
-                repeat=options["repeat"],
-                timeout_s=options["timeout"],
-                excludes=(*DEFAULT_EXCLUDES, *options["exclude"]),
-            )
-        base = figures[f"workers={counts[0]}"]["files_per_s"] if counts else 0
+        # Taken in turn (1, 2, 1, 2…), so that neither count has the cold caches or a burst
+        # of the machine's other load to itself; each count's median run is compared.
+        runs: dict[int, list[dict[str, Any]]] = {n_workers: [] for n_workers in counts}
+        for _ in range(max(1, options["worker_rounds"])):
+            for n_workers in counts:
+                runs[n_workers].append(
+                    throughput(
+                        bench,
+                        folder,
+                        n_workers,
+                        repeat=options["repeat"],
+                        timeout_s=options["timeout"],
+                        excludes=(*DEFAULT_EXCLUDES, *options["exclude"]),
+                    )
+                )
+        figures: dict[str, Any] = {}
+        for n_workers, results in runs.items():
+            by_speed = sorted(results, key=lambda r: r["files_per_s"])
+            figures[f"workers={n_workers}"] = {
+                **by_speed[len(by_speed) // 2],
+                "files_per_s": statistics.median(r["files_per_s"] for r in results),
+                "files_per_s_warm": _median(r["files_per_s_warm"] for r in results),
+                "rounds": [r["files_per_s"] for r in results],
+            }
+        base = figures[f"workers={counts[0]}"] if counts else {}
         for n_workers in counts[1:]:
-            speedup = figures[f"workers={n_workers}"]["files_per_s"] / base
-            figures[f"speedup {n_workers} vs {counts[0]}"] = round(speedup, 2)
-            self.stdout.write(f"Speed-up {n_workers} vs {counts[0]} worker(s): {speedup:.2f}x")
+            current = figures[f"workers={n_workers}"]
+            speedup = round(current["files_per_s"] / base["files_per_s"], 2)
+            figures[f"speedup {n_workers} vs {counts[0]}"] = speedup
+            warm, warm_base = current["files_per_s_warm"], base["files_per_s_warm"]
+            warm_speedup = round(warm / warm_base, 2) if warm and warm_base else None
+            figures[f"speedup {n_workers} vs {counts[0]} (warm)"] = warm_speedup
+            pairs = [
+                round(r["files_per_s"] / b["files_per_s"], 2)
+                for r, b in zip(runs[n_workers], runs[counts[0]], strict=True)
+            ]
+            self.stdout.write(
+                f"Speed-up {n_workers} vs {counts[0]} worker(s): {speedup:.2f}x "
+                f"({warm_speedup}x once warm)"
+                + (f"; the rounds' pairs {pairs}" if len(pairs) > 1 else "")
+            )
         return figures
+
+
+def _median(values: Any) -> float | None:
+    """The median of the values that are there (None when none is)."""
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
