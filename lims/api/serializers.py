@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
@@ -417,6 +418,9 @@ class UploadSessionSerializer(serializers.ModelSerializer):
     file = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
     url = serializers.SerializerMethodField()
     status = _inline_status(UploadStatus)
+    chunk_size = serializers.SerializerMethodField(
+        help_text="The chunk size this server asks for, in bytes (any size is accepted)."
+    )
 
     class Meta:
         model = UploadSession
@@ -428,6 +432,7 @@ class UploadSessionSerializer(serializers.ModelSerializer):
             "size",
             "sha256",
             "offset",
+            "chunk_size",
             "status",
             "file",
             "duplicate",
@@ -437,6 +442,9 @@ class UploadSessionSerializer(serializers.ModelSerializer):
 
     def get_url(self, obj: UploadSession) -> str:
         return _absolute(self.context, reverse("api:upload-detail", kwargs={"uid": obj.uid}))
+
+    def get_chunk_size(self, obj: UploadSession) -> int:
+        return max(1, int(settings.LIMS_UPLOAD_CHUNK_BYTES))
 
 
 class UploadSessionCreateSerializer(serializers.Serializer):

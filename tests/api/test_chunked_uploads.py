@@ -257,3 +257,16 @@ def test_a_chunk_costs_the_same_few_queries_every_time(
         with django_assert_num_queries(7):
             response = put_chunk(client, uid, data[n * 1000 : (n + 1) * 1000], n * 1000, len(data))
         assert response.json()["offset"] == (n + 1) * 1000
+
+
+def test_the_session_asks_for_the_configured_chunk_size(personas, api_client_for, settings):
+    settings.LIMS_UPLOAD_CHUNK_BYTES = 3 * 1024 * 1024
+    client = api_client_for(personas.contributor)
+    created = start(client, personas.dataset, "scan.dm4", b"x" * 10)
+    assert created.status_code == 201
+    assert created.json()["chunk_size"] == 3 * 1024 * 1024
+    uid = created.json()["uid"]
+    assert client.get(f"{UPLOADS}{uid}/").json()["chunk_size"] == 3 * 1024 * 1024
+    # any size is still taken: the chunk size is advice
+    assert put_chunk(client, uid, b"x" * 4, 0, 10).json()["offset"] == 4
+    assert put_chunk(client, uid, b"x" * 6, 4, 10).json()["offset"] == 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 
 import pytest
@@ -29,3 +30,26 @@ def test_a_chosen_folder_keeps_its_subfolders(page, personas, samples, tmp_path)
     ]
     folders = sorted(InstrumentFile.objects.values_list("folder", flat=True))
     assert folders == ["session/2D", "session/3D"]
+
+
+def test_the_page_sends_chunks_of_the_size_the_server_asks_for(
+    page, personas, samples, settings
+) -> None:
+    settings.LIMS_UPLOAD_CHUNK_BYTES = 32 * 1024
+    source = samples / "digitalmicrograph" / "2D" / "test_STEM_image.dm3"  # 96,400 bytes
+    chunks: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            chunks.append(r.headers.get("content-range", ""))
+            if r.method == "PUT" and "/uploads/" in r.url
+            else None
+        ),
+    )
+    sign_in(page, personas.contributor.username)
+    page.goto(personas.dataset.get_absolute_url())
+    page.get_by_label("Files to upload").set_input_files(source)
+    expect(page.locator(".upload-list li[data-state=done]")).to_have_count(1)
+    stored = InstrumentFile.objects.get(original_name=source.name)
+    assert stored.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert chunks == ["bytes 0-32767/96400", "bytes 32768-65535/96400", "bytes 65536-96399/96400"]

@@ -68,14 +68,16 @@ def test_the_readme_example_runs(live_server, celery_worker, folder, tmp_path, m
     assert [r.skipped for r in again] == [True, True]
 
 
-def test_chunked_uploads_resume_and_downloads_resume(live_server, tmp_path, monkeypatch):
+def test_chunked_uploads_resume_and_downloads_resume(live_server, tmp_path, monkeypatch, settings):
     import lims_client.client as client_module
 
     user = UserFactory(username="chunky")
     dataset = DatasetFactory(created_by=user)
     MembershipFactory(project=dataset.project, user=user, role="contributor")
     monkeypatch.setattr(client_module, "ONE_SHOT", 10)
-    monkeypatch.setattr(client_module, "CHUNK", 1000)
+    # the client sends chunks of the size the server's session asks for, not its own CHUNK
+    monkeypatch.setattr(client_module, "CHUNK", 64)
+    settings.LIMS_UPLOAD_CHUNK_BYTES = 1000
     lims = Lims(live_server.url, api_key_for(user), state_dir=tmp_path / "state")
     big = tmp_path / "big.bin"
     big.write_bytes(bytes(range(256)) * 20)  # 5120 bytes: six chunks
