@@ -34,7 +34,7 @@ from django.db.models import Count
 from lims.accounts.models import User
 from lims.bench.client import BLOCK, MB, BenchError, Client, Repeat
 from lims.bench.cpu import CpuMeter
-from lims.bench.workers import WorkerProcess
+from lims.bench.workers import WorkerProcess, bench_env
 from lims.datasets.models import Dataset
 from lims.datasets.services import dataset_create
 from lims.files.ingest.folders import list_files
@@ -71,9 +71,7 @@ def workers(count: int, env: dict[str, str] | None = None) -> Iterator[list[Work
         stack.callback(shutil.rmtree, logs, ignore_errors=True)
         started = []
         for n in range(count):
-            worker = WorkerProcess(
-                env or dict(os.environ), logs / f"worker-{n}.log", name=f"bench-{n}"
-            )
+            worker = WorkerProcess(bench_env(env), logs / f"worker-{n}.log", name=f"bench-{n}")
             stack.callback(worker.stop)
             started.append(worker)
         for worker in started:

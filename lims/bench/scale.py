@@ -33,7 +33,7 @@ from django.test import Client
 
 from lims.accounts.models import User
 from lims.bench.client import BenchError
-from lims.bench.workers import REPO_ROOT, worker_hosts
+from lims.bench.workers import REPO_ROOT, bench_env, worker_hosts
 from lims.files.ingest.folders import list_files
 from lims.files.models import ExtractionRun, ExtractionStatus, InstrumentFile
 from lims.projects.models import Project
@@ -82,7 +82,7 @@ def hosts_throughput(
     """Import ``tree`` in place (one dataset per copy) with ``n_hosts`` worker hosts running;
     ``label`` tells this run's datasets from another's with as many hosts."""
     prefix = f"hosts={n_hosts}{label}"
-    with worker_hosts(n_hosts, media_root=media_root):
+    with worker_hosts(n_hosts, media_root=media_root, env=bench_env()):
         started = time.perf_counter()
         call_command(
             "import_folder",

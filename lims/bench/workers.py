@@ -19,6 +19,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 60
 
 
+def bench_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the workers a benchmark starts: the caller's, with Django's debug
+    mode off unless ``DJANGO_DEBUG`` is set (as in production: with it on, every statement
+    is also recorded in the process, which a figure should not include)."""
+    env = dict(os.environ if base is None else base)
+    env.setdefault("DJANGO_DEBUG", "false")
+    return env
+
+
 class WorkerNotReady(RuntimeError):
     """A worker exited, or did not say it was ready in time; the message holds its log."""
 
