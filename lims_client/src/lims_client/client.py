@@ -20,6 +20,8 @@ import requests
 #: What ``progress`` callbacks receive: (file name, bytes done, bytes in all).
 Progress = Callable[[str, int, int], None]
 CHUNK = 8 * 1024 * 1024
+#: The most read into memory for one chunk, whatever chunk size a server asks for.
+MAX_CHUNK = 256 * 1024 * 1024
 #: Files up to this size are sent in one request; larger ones in resumable chunks.
 ONE_SHOT = 64 * 1024 * 1024
 FINAL = {"done", "failed", "unsupported"}
@@ -206,7 +208,7 @@ class Lims:
             state.write_text(json.dumps({"uid": session["uid"], "path": str(path)}))
         offset = int(session["offset"])
         # the size the server asks for (each chunk costs it a disk flush); older servers: CHUNK
-        chunk_size = int(session.get("chunk_size") or CHUNK)
+        chunk_size = min(int(session.get("chunk_size") or CHUNK), MAX_CHUNK)
         with path.open("rb") as handle:
             handle.seek(offset)
             while offset < size:
