@@ -25,6 +25,7 @@ from lims.files.models import (
     UploadSession,
     UploadStatus,
 )
+from lims.files.uploads.services import resume_offset
 from lims.instruments.models import Instrument
 from lims.notes.models import Note
 from lims.projects.models import GroupMembership, Invitation, Membership, Project
@@ -414,7 +415,9 @@ class UploadSessionSerializer(serializers.ModelSerializer):
     """A chunked upload: ``offset`` is where the next chunk starts."""
 
     dataset = serializers.SlugRelatedField(slug_field="uid", read_only=True)
-    offset = serializers.IntegerField(source="received", read_only=True)
+    offset = serializers.SerializerMethodField(
+        help_text="Where the next chunk starts: the bytes the server holds."
+    )
     file = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
     url = serializers.SerializerMethodField()
     status = _inline_status(UploadStatus)
@@ -442,6 +445,9 @@ class UploadSessionSerializer(serializers.ModelSerializer):
 
     def get_url(self, obj: UploadSession) -> str:
         return _absolute(self.context, reverse("api:upload-detail", kwargs={"uid": obj.uid}))
+
+    def get_offset(self, obj: UploadSession) -> int:
+        return resume_offset(obj)
 
     def get_chunk_size(self, obj: UploadSession) -> int:
         return max(1, int(settings.LIMS_UPLOAD_CHUNK_BYTES))

@@ -294,9 +294,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # The largest instrument file accepted (bytes); 50 GB by default.
 LIMS_MAX_UPLOAD_BYTES = env_int("LIMS_MAX_UPLOAD_BYTES", 50 * 1024**3)
 # The chunk size a chunked upload's session asks its client for (bytes; the browser and the
-# Python client use it). Every chunk is made durable (fsync) and recorded before it is
-# answered, which costs a disk flush whatever its size: larger chunks pay it less often. A
-# proxy in front that limits request bodies needs this below its limit.
+# Python client use it; any size is accepted). A proxy in front that limits request bodies
+# needs this below its limit.
 LIMS_UPLOAD_CHUNK_BYTES = env_int("LIMS_UPLOAD_CHUNK_BYTES", 64 * 1024**2)
 # Deleted projects, datasets and files stay restorable this long, then are purged with their bytes.
 LIMS_TRASH_RETENTION_DAYS = env_int("LIMS_TRASH_RETENTION_DAYS", 30)

@@ -107,33 +107,44 @@
       dataset, filename: file.name, size: file.size, folder: folderOf(file),
     });
     const url = session.url;
-    // the size the server asks for (each chunk costs it a disk flush); 8 MiB from older servers
+    // the size the server asks for; 8 MiB from older servers
     const chunk = session.chunk_size > 0 ? session.chunk_size : CHUNK;
     let offset = session.offset || 0;
     let failures = 0;
-    while (offset < file.size) {
-      const blob = file.slice(offset, Math.min(offset + chunk, file.size));
-      try {
-        const data = await putChunk(url, blob, offset, file.size, (sent) => ui.progress(sent));
-        offset = data.offset;
-        failures = 0;
-      } catch (err) {
-        if (err.status === 409 && err.data && typeof err.data.offset === "number") {
-          offset = err.data.offset; // the server has more (or less) than we thought: resume there
-          continue;
+    let conflicts = 0;
+    for (;;) {
+      while (offset < file.size) {
+        const blob = file.slice(offset, Math.min(offset + chunk, file.size));
+        try {
+          const data = await putChunk(url, blob, offset, file.size, (sent) => ui.progress(sent));
+          offset = data.offset;
+          failures = 0;
+        } catch (err) {
+          if (err.status === 409 && err.data && typeof err.data.offset === "number") {
+            offset = err.data.offset; // the server has more (or less) than we thought: resume there
+            continue;
+          }
+          if ((err.status === 0 || err.status >= 500) && ++failures <= RETRIES) {
+            await new Promise((r) => setTimeout(r, 1000 * failures));
+            offset = (await api("GET", url)).offset;
+            continue;
+          }
+          throw err;
         }
-        if ((err.status === 0 || err.status >= 500) && ++failures <= RETRIES) {
-          await new Promise((r) => setTimeout(r, 1000 * failures));
-          offset = (await api("GET", url)).offset;
+        ui.progress(offset);
+      }
+      ui.progress(file.size);
+      try {
+        return await api("POST", url.replace(/\/?$/, "/") + "complete/");
+      } catch (err) {
+        // the server's host crashed and lost chunks it had answered: send them again
+        if (err.status === 409 && err.data && typeof err.data.offset === "number" && ++conflicts <= RETRIES) {
+          offset = err.data.offset;
           continue;
         }
         throw err;
       }
-      ui.progress(offset);
     }
-    ui.progress(file.size);
-    const result = await api("POST", url.replace(/\/?$/, "/") + "complete/");
-    return result;
   }
 
   function refreshFiles() {

@@ -270,3 +270,77 @@ def test_the_session_asks_for_the_configured_chunk_size(personas, api_client_for
     # any size is still taken: the chunk size is advice
     assert put_chunk(client, uid, b"x" * 4, 0, 10).json()["offset"] == 4
     assert put_chunk(client, uid, b"x" * 6, 4, 10).json()["offset"] == 10
+
+
+def test_chunks_lost_by_a_crash_of_the_host_are_asked_for_again(personas, api_client_for):
+    """A chunk is answered before it is fsynced: a crash of the host may lose the last ones
+    (the partial file ends early). The session then says where the file really ends, and the
+    client's resent chunks make the same file."""
+    client = api_client_for(personas.contributor)
+    chunk = 1024 * 1024
+    data = os.urandom(3 * chunk)
+    digest = hashlib.sha256(data).hexdigest()
+    uid = start(client, personas.dataset, "scan.dm4", data, sha256=digest).json()["uid"]
+    for offset in (0, chunk):
+        assert (
+            put_chunk(client, uid, data[offset : offset + chunk], offset, len(data)).json()[
+                "offset"
+            ]
+            == offset + chunk
+        )
+    # The host comes back with the second chunk's last 100 kB never written.
+    lost_at = 2 * chunk - 100_000
+    with session_path(UploadSession.objects.get(uid=uid)).open("r+b") as handle:
+        handle.truncate(lost_at)
+
+    assert client.get(f"{UPLOADS}{uid}/").json()["offset"] == lost_at
+    onward = put_chunk(client, uid, data[2 * chunk :], 2 * chunk, len(data))
+    assert onward.status_code == 409 and onward.json()["offset"] == lost_at
+    resent = put_chunk(client, uid, data[lost_at:], lost_at, len(data))
+    assert resent.status_code == 200 and resent.json()["offset"] == len(data)
+    done = client.post(f"{UPLOADS}{uid}/complete/")
+    assert done.status_code == 201, done.content
+    assert done.json()["sha256"] == digest
+
+
+def test_completing_after_a_crash_lost_the_tail_asks_for_it(personas, api_client_for):
+    client = api_client_for(personas.contributor)
+    data = os.urandom(2000)
+    uid = start(client, personas.dataset, "scan.dm4", data).json()["uid"]
+    assert put_chunk(client, uid, data, 0, len(data)).json()["offset"] == 2000
+    with session_path(UploadSession.objects.get(uid=uid)).open("r+b") as handle:
+        handle.truncate(1500)
+
+    early = client.post(f"{UPLOADS}{uid}/complete/")
+    assert early.status_code == 409 and early.json()["offset"] == 1500
+    assert put_chunk(client, uid, data[1500:], 1500, len(data)).status_code == 200
+    done = client.post(f"{UPLOADS}{uid}/complete/")
+    assert done.status_code == 201
+    assert done.json()["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_completion_makes_the_bytes_durable_before_it_records_them(
+    personas, api_client_for, monkeypatch
+):
+    """Chunks are not fsynced one by one (their writeback only starts): the completion fsyncs
+    the whole partial file, before the file is in the database."""
+    client = api_client_for(personas.contributor)
+    data = os.urandom(3000)
+    uid = start(client, personas.dataset, "scan.dm4", data).json()["uid"]
+    partial = session_path(UploadSession.objects.get(uid=uid))
+    synced: list[tuple[int, int]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        stat = os.fstat(fd)
+        synced.append((stat.st_ino, InstrumentFile.objects.count()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    for offset in (0, 1000, 2000):
+        assert put_chunk(client, uid, data[offset : offset + 1000], offset, 3000).status_code == 200
+    assert synced == []  # no flush per chunk
+    inode = partial.stat().st_ino
+
+    assert client.post(f"{UPLOADS}{uid}/complete/").status_code == 201
+    assert (inode, 0) in synced  # the partial file, while no file was recorded yet

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import sys
@@ -109,3 +110,43 @@ def test_chunked_uploads_resume_and_downloads_resume(live_server, tmp_path, monk
     with pytest.raises(ApiError) as refused:
         lims.file("00000000-0000-0000-0000-000000000000")
     assert refused.value.status == 404
+
+
+def test_chunks_a_crash_of_the_server_lost_are_sent_again(
+    live_server, tmp_path, monkeypatch, settings
+):
+    """Chunks are answered before they are on disk (the completion fsyncs): when the
+    server's host crashed and lost the last of them, its 409 names where its file ends, and
+    the client goes on from there in the same call."""
+    from lims.files.models import UploadSession
+    from lims.files.uploads.services import session_path
+
+    user = UserFactory(username="crashed")
+    dataset = DatasetFactory(created_by=user)
+    MembershipFactory(project=dataset.project, user=user, role="contributor")
+    monkeypatch.setattr("lims_client.client.ONE_SHOT", 10)
+    settings.LIMS_UPLOAD_CHUNK_BYTES = 1000
+    lims = Lims(live_server.url, api_key_for(user), state_dir=tmp_path / "state")
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(range(256)) * 20)  # 5120 bytes: six chunks
+    real_request = lims.request
+    sent: list[str] = []
+
+    def crash_after_the_third_chunk(method, path, **kwargs):
+        if method == "PUT":
+            sent.append(kwargs["headers"]["Content-Range"])
+        response = real_request(method, path, **kwargs)
+        if method == "PUT" and len(sent) == 3:  # the host lost the last 500 bytes that arrived
+            partial = session_path(UploadSession.objects.get())
+            with partial.open("r+b") as handle:
+                handle.truncate(2500)
+        return response
+
+    monkeypatch.setattr(lims, "request", crash_after_the_third_chunk)
+    result = lims.upload(big, dataset=str(dataset.uid))
+
+    assert sent[3:5] == ["bytes 3000-3999/5120", "bytes 2500-3499/5120"]
+    assert result.file["sha256"] == hashlib.sha256(big.read_bytes()).hexdigest()
+    stored = InstrumentFile.objects.get(uid=result.file["uid"])
+    with stored.stored_file.open("rb") as handle:
+        assert handle.read() == big.read_bytes()

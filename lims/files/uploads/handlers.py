@@ -40,18 +40,23 @@ class BackgroundHasher:
     """SHA-256 computed in a helper thread while the caller writes the same bytes to disk.
 
     ``hashlib`` releases the GIL on large buffers, so hashing overlaps with writing (and
-    parsing). Up to ``DEPTH`` chunks may wait for the hash (memory stays bounded): with one,
+    parsing). Up to ``DEPTH`` pieces may wait for the hash (memory stays bounded): with one,
     the writer stalled whenever the hashing thread fell behind for a moment (it competes for
     the CPU with everything else), and a 1 GB upload spent a third of its time waiting for it.
+    A chunked upload's hasher waits deeper (``depth``): between two chunks (an answer, the next
+    request, its authentication and database work: 5-10 ms) the thread hashes what is waiting,
+    so that it never idles where hashing is slower than the disk.
     """
 
-    #: chunks that may wait to be hashed
+    #: pieces (:data:`CHUNK`) that may wait to be hashed
     DEPTH = 8
 
-    def __init__(self) -> None:
+    def __init__(self, depth: int = DEPTH) -> None:
+        self._depth = depth
         self._sha = hashlib.sha256()
         self._queue: queue.Queue[bytes | None] | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = False  # the helper thread was told to stop once the queue is hashed
         self._error: BaseException | None = None
 
     def _hash_queued(self) -> None:
@@ -64,11 +69,13 @@ class BackgroundHasher:
 
     def update(self, data: bytes) -> None:
         """Hash ``data`` after the chunks before it (``data`` must not change afterwards)."""
+        if self._stopping:
+            self._join()  # it hashes what came before: wait for it, keep the order
         if self._thread is None:
             if len(data) < 256 * 1024:  # small pieces: not worth a thread
                 self._sha.update(data)
                 return
-            self._queue = queue.Queue(maxsize=self.DEPTH)
+            self._queue = queue.Queue(maxsize=self._depth)
             self._thread = threading.Thread(
                 target=self._hash_queued, name="lims-sha256", daemon=True
             )
@@ -76,14 +83,27 @@ class BackgroundHasher:
         assert self._queue is not None
         self._queue.put(data)
 
-    def settle(self) -> None:
-        """Hash what is waiting and stop the helper thread (the next update starts another):
-        call before keeping a hasher between requests (a chunked upload's)."""
-        if self._thread is not None:
+    def release(self) -> None:
+        """Let the helper thread hash what is waiting and then stop, without waiting for it:
+        call before keeping a hasher between requests (a chunked upload's), so that the last
+        MiB of a chunk are hashed while its answer and the next chunk's request go by, and no
+        thread is left waiting for a chunk that may never come. The next :meth:`update` or
+        :meth:`hexdigest` waits for it."""
+        if self._thread is not None and not self._stopping:
             assert self._queue is not None
             self._queue.put(None)
+            self._stopping = True
+
+    def _join(self) -> None:
+        self.release()
+        if self._thread is not None:
             self._thread.join()
             self._thread = self._queue = None
+            self._stopping = False
+
+    def settle(self) -> None:
+        """Hash what is waiting and stop the helper thread (the next update starts another)."""
+        self._join()
         if self._error is not None:
             raise self._error
 

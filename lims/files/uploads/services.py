@@ -4,11 +4,20 @@ The bytes of a session collect in a partial file next to storage (:func:`session
 SHA-256 is kept running across chunks received in order by this process, so completing needs
 no second read. Every chunk and the completion check again that the uploader may still
 contribute to the dataset. The wire protocol is :mod:`lims.files.uploads.protocol`.
+
+Durability: a chunk is answered once its bytes are written and their writeback to the disk
+has started, not after an fsync of its own; completion fsyncs the whole file before it is
+ingested, so nothing is recorded as stored before it is on disk. An fsync per chunk left the
+disk idle between chunks (the next chunk cannot come before the answer). When the host
+crashed between a chunk's answer and the completion, the last chunks may be gone from the
+partial file: :func:`resume_offset` is then where the file really ends, so the client sends
+them again (it keeps its file until completion).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -48,6 +57,11 @@ class PartialUpload(UploadedFile):
         return str(self._path)
 
 
+#: Pieces (1 MiB) that may wait for a session's hash: 20 ms of SHA-256 at 1.6 GB/s, more
+#: than the gap between two chunks, at the cost of as many MiB of memory per upload.
+SESSION_HASH_DEPTH = 32
+
+
 class _SessionHashers:
     """The running SHA-256 of sessions whose chunks this process received in order.
 
@@ -73,7 +87,7 @@ class _SessionHashers:
         with self._lock:
             item = self._items.pop(key, None)
         if offset == 0:
-            return BackgroundHasher()
+            return BackgroundHasher(depth=SESSION_HASH_DEPTH)
         if item is None or item[0] != offset:
             return None
         try:
@@ -84,7 +98,7 @@ class _SessionHashers:
         return item[2]
 
     def put(self, key: str, offset: int, path: Path, hasher: BackgroundHasher) -> None:
-        hasher.settle()  # no helper thread waits between requests
+        hasher.release()  # it hashes the rest of this chunk while the answer goes out
         with self._lock:
             self._items[key] = (offset, self._signature(path), hasher)
             while len(self._items) > self._size:
@@ -101,6 +115,25 @@ _session_hashers = _SessionHashers()
 def session_path(session: UploadSession) -> Path:
     """The file where a session's bytes collect."""
     return partial_dir() / f"session-{session.uid}.part"
+
+
+def resume_offset(session: UploadSession) -> int:
+    """Where the session's next chunk must start: the bytes it received, or fewer when its
+    partial file holds fewer (a crash of the host lost chunks answered but not yet on disk,
+    see the module's docstring)."""
+    if session.status != UploadStatus.RECEIVING:
+        return session.received
+    try:
+        local = session_path(session).stat().st_size
+    except FileNotFoundError:
+        local = 0
+    return min(session.received, multipart.stored_bytes(session) + local)
+
+
+def _fsync(path: Path) -> None:
+    """Make the bytes written to ``path`` durable (their writeback started as they came)."""
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def announced_sha256(value: str) -> str:
@@ -183,6 +216,7 @@ def upload_session_append(
         session.dataset = dataset
         if session.status != UploadStatus.RECEIVING:
             raise UploadConflict(f"This upload is {session.status}.", session.received)
+        session.received = resume_offset(session)
         if offset != session.received:
             raise UploadConflict(
                 f"Expected the chunk at offset {session.received}, got {offset}.",
@@ -214,7 +248,7 @@ def upload_session_append(
                     written += len(data)
             except (OSError, UnreadablePostError, IncompleteBody) as exc:
                 interrupted = exc
-            writer.durable()
+            writer.flush()  # on its way to the disk; completion makes it durable
         session.received = offset + written
         multipart.parts_send(session, path)
         session.save(update_fields=["received", "store_upload", "updated_at"])
@@ -242,12 +276,11 @@ def upload_session_complete(*, session: UploadSession, user: User) -> IngestOutc
             return IngestOutcome(file=session.file, created=False, duplicate=session.duplicate)
         if session.status != UploadStatus.RECEIVING:
             raise UploadConflict(f"This upload is {session.status}.", session.received)
-        if session.received != session.size:
-            raise UploadConflict(
-                f"Only {session.received} of {session.size} bytes have arrived.",
-                session.received,
-            )
+        received = resume_offset(session)
+        if received != session.size:
+            raise UploadConflict(f"Only {received} of {session.size} bytes have arrived.", received)
         path = session_path(session)
+        _fsync(path)  # on disk before it is recorded
         hasher = _session_hashers.take(str(session.uid), session.size, path)
         if hasher is not None and session.size:
             sha256, size = hasher.hexdigest(), path.stat().st_size
@@ -300,10 +333,9 @@ def _locked_receiving(session: UploadSession) -> UploadSession:
         return session
     if session.status != UploadStatus.RECEIVING:
         raise UploadConflict(f"This upload is {session.status}.", session.received)
-    if session.received != session.size:
-        raise UploadConflict(
-            f"Only {session.received} of {session.size} bytes have arrived.", session.received
-        )
+    received = resume_offset(session)
+    if received != session.size:
+        raise UploadConflict(f"Only {received} of {session.size} bytes have arrived.", received)
     return session
 
 

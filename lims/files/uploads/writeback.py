@@ -1,6 +1,7 @@
 """Writing an upload to disk so that the disk works while the bytes arrive.
 
-An upload must be on disk (fsync) before its answer. Written and then synced, a 1 GB file
+An upload must be on disk (fsync) before it is recorded (a chunked upload's chunks only at
+its completion: :mod:`lims.files.uploads.services`). Written and then synced, a 1 GB file
 waited 0.3-0.7 s for the fsync after its last byte, with the disk idle while the bytes came
 in. :class:`WriteBehind` asks the kernel to start writing each few MiB back as soon as they
 are written (Linux's ``sync_file_range`` with ``SYNC_FILE_RANGE_WRITE``, which only starts the
@@ -72,6 +73,13 @@ class WriteBehind:
                 _SYNC_FILE_RANGE_WRITE,
             )
         self._requested = self._written
+
+    def flush(self) -> None:
+        """Flush Python's buffer and start writing back what is left, without waiting: the
+        bytes are the kernel's, on their way to the disk, and an fsync later has little to do."""
+        self._handle.flush()
+        if self._written > self._requested:
+            self._writeback()
 
     def durable(self) -> None:
         """Flush Python's buffer and fsync: every byte written is on disk when this returns."""

@@ -38,6 +38,17 @@ class ApiError(Exception):
         super().__init__(f"{status} from {url}: {detail}")
 
 
+def _resume_at(error: ApiError, conflicts: int) -> int:
+    """Where a chunked upload goes on after ``error``: the offset a 409 names (the server
+    holds other bytes than the client thought: a chunk that arrived twice, or chunks a crash
+    of the server's host lost before they were on disk). Anything else, or a conflict that
+    keeps coming back, is raised."""
+    detail = error.detail if isinstance(error.detail, dict) else {}
+    if error.status != 409 or "offset" not in detail or conflicts > 3:
+        raise error
+    return int(detail["offset"])
+
+
 @dataclass
 class UploadResult:
     """One file of an uploaded folder: its path, the LIMS's record, and whether the same
@@ -207,26 +218,39 @@ class Lims:
             state.parent.mkdir(parents=True, exist_ok=True)
             state.write_text(json.dumps({"uid": session["uid"], "path": str(path)}))
         offset = int(session["offset"])
-        # the size the server asks for (each chunk costs it a disk flush); older servers: CHUNK
+        # the size the server asks for; older servers: CHUNK
         chunk_size = min(int(session.get("chunk_size") or CHUNK), MAX_CHUNK)
+        conflicts = 0
         with path.open("rb") as handle:
-            handle.seek(offset)
-            while offset < size:
-                chunk = handle.read(chunk_size)
-                end = offset + len(chunk) - 1
-                self.request(
-                    "PUT",
-                    f"uploads/{session['uid']}/",
-                    data=chunk,
-                    headers={
-                        "Content-Type": "application/octet-stream",
-                        "Content-Range": f"bytes {offset}-{end}/{size}",
-                    },
-                )
-                offset = end + 1
-                if progress:
-                    progress(path.name, offset, size)
-        record = self.post(f"uploads/{session['uid']}/complete/")
+            while True:
+                while offset < size:
+                    handle.seek(offset)
+                    chunk = handle.read(chunk_size)
+                    end = offset + len(chunk) - 1
+                    try:
+                        answer = self.request(
+                            "PUT",
+                            f"uploads/{session['uid']}/",
+                            data=chunk,
+                            headers={
+                                "Content-Type": "application/octet-stream",
+                                "Content-Range": f"bytes {offset}-{end}/{size}",
+                            },
+                        ).json()
+                    except ApiError as error:
+                        conflicts += 1
+                        offset = _resume_at(error, conflicts)
+                        continue
+                    conflicts = 0
+                    offset = int(answer.get("offset", end + 1))
+                    if progress:
+                        progress(path.name, offset, size)
+                try:
+                    record = self.post(f"uploads/{session['uid']}/complete/")
+                    break
+                except ApiError as error:
+                    conflicts += 1
+                    offset = _resume_at(error, conflicts)
         state.unlink(missing_ok=True)
         return UploadResult(path, record, skipped=bool(record.get("duplicate")))
 
