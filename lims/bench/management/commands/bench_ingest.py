@@ -57,6 +57,11 @@ class Command(BaseCommand):
             help="Runs of each worker count, taken in turn (1,2,1,2…); medians compared (1).",
         )
         parser.add_argument("--skip-upload", action="store_true", help="No large-file test.")
+        parser.add_argument(
+            "--drop-caches",
+            action="store_true",
+            help="Start each write of the upload test from an emptied page cache (root).",
+        )
         parser.add_argument("--skip-workers", action="store_true", help="No throughput test.")
         parser.add_argument("--timeout", type=float, default=1800, help="Seconds per run.")
         parser.add_argument(
@@ -115,6 +120,7 @@ class Command(BaseCommand):
                     size=int(options["upload_gb"] * 1e9),
                     rounds=options["rounds"],
                     chunk_bytes=options["chunk_mb"] * MB,
+                    drop_caches=options["drop_caches"],
                 )
         except BenchError as error:
             raise CommandError(str(error)) from error
