@@ -8,6 +8,7 @@ files through :func:`local_copy`, never through ``.path``, so that it works on b
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -88,6 +89,38 @@ def local_copy(storage: Storage, name: str) -> Iterator[Path]:
         with storage.open(name, "rb") as src, target.open("wb") as dst:
             shutil.copyfileobj(src, dst, 1024 * 1024)
         yield target
+
+
+def _fsync(path: Path) -> None:
+    """Make ``path`` (a file, or a folder's entries) durable: on disk when this returns."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def stored_durable(storage: Storage, name: str) -> None:
+    """Make a stored file durable before a row records it: its bytes and its name on disk.
+
+    A file renamed into storage (an upload) or copied there (a bulk import) is otherwise only
+    in the page cache or the file system's journal: a power cut after the database commit
+    would leave a row pointing at nothing. So the file is synced, then each folder from its
+    own up to the storage's root (a folder made for it is a new entry in its parent).
+    Storages without local paths (object storage) are durable once their write returns.
+    """
+    try:
+        path = Path(storage.path(name))
+    except NotImplementedError:
+        return
+    _fsync(path)
+    root = Path(getattr(storage, "location", path.parent)).resolve()
+    folder = path.parent.resolve()
+    while True:
+        _fsync(folder)
+        if folder == root or root not in folder.parents:
+            break
+        folder = folder.parent
 
 
 def delete_stored(items: Iterable[tuple[Storage, str]]) -> None:

@@ -2,7 +2,9 @@
 
 Storage is not transactional, so every byte stored here is remembered by the enclosing
 :func:`storage_rollback` block, which deletes it again when the block's database work fails
-before it commits. Nothing that committed is ever deleted by this module.
+before it commits. Nothing that committed is ever deleted by this module. Every stored file
+is made durable (its bytes and its folder entries synced to disk) before the row that records
+it is written, so a row never outlives its bytes after a power cut.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.core.files import File
 from django.db import transaction
 
 from lims.accounts.models import User
-from lims.core.storage import delete_stored, safe_filename, safe_folder
+from lims.core.storage import delete_stored, safe_filename, safe_folder, stored_durable
 from lims.datasets.models import Dataset
 from lims.files.models import CompanionFile, InstrumentFile
 
@@ -65,13 +67,15 @@ def _mark_committed(block: _Block) -> None:
 
 
 def remember_stored(storage: Any, name: str) -> None:
-    """Tell the enclosing storage_rollback block that ``name`` was just stored."""
+    """Make ``name``, just stored, durable, and tell the enclosing storage_rollback block."""
     block = _block.get()
     if block is not None:
         # Runs before any callback registered later (the extraction's dispatch among them):
         # once it has run, the rows are committed and their bytes must stay.
         transaction.on_commit(lambda: _mark_committed(block))
         block.stored.append((storage, name))
+    # After the block knows it: a failed sync fails the block, which deletes the bytes.
+    stored_durable(storage, name)
 
 
 def _store(field: Any, name: str, content: File) -> None:
