@@ -91,7 +91,7 @@ def local_copy(storage: Storage, name: str) -> Iterator[Path]:
         yield target
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
     """Make ``path`` (a file, or a folder's entries) durable: on disk when this returns."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
@@ -113,11 +113,11 @@ def stored_durable(storage: Storage, name: str) -> None:
         path = Path(storage.path(name))
     except NotImplementedError:
         return
-    _fsync(path)
+    fsync_path(path)
     root = Path(getattr(storage, "location", path.parent)).resolve()
     folder = path.parent.resolve()
     while True:
-        _fsync(folder)
+        fsync_path(folder)
         if folder == root or root not in folder.parents:
             break
         folder = folder.parent

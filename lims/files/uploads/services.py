@@ -17,7 +17,6 @@ them again (it keeps its file until completion).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -31,7 +30,7 @@ from django.utils import timezone
 from lims.accounts.models import User
 from lims.core.http import IncompleteBody
 from lims.core.permissions import Action, require
-from lims.core.storage import safe_filename, safe_folder
+from lims.core.storage import fsync_path, safe_filename, safe_folder
 from lims.datasets.models import Dataset
 from lims.files.ingest.register import digest_path
 from lims.files.ingest.services import IngestOutcome, file_ingest
@@ -128,12 +127,6 @@ def resume_offset(session: UploadSession) -> int:
     except FileNotFoundError:
         local = 0
     return min(session.received, multipart.stored_bytes(session) + local)
-
-
-def _fsync(path: Path) -> None:
-    """Make the bytes written to ``path`` durable (their writeback started as they came)."""
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())
 
 
 def announced_sha256(value: str) -> str:
@@ -280,7 +273,7 @@ def upload_session_complete(*, session: UploadSession, user: User) -> IngestOutc
         if received != session.size:
             raise UploadConflict(f"Only {received} of {session.size} bytes have arrived.", received)
         path = session_path(session)
-        _fsync(path)  # on disk before it is recorded
+        fsync_path(path)  # on disk before it is recorded (writeback started as it came)
         hasher = _session_hashers.take(str(session.uid), session.size, path)
         if hasher is not None and session.size:
             sha256, size = hasher.hexdigest(), path.stat().st_size
