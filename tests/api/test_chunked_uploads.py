@@ -6,6 +6,8 @@ import hashlib
 import os
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from lims.files.models import InstrumentFile, UploadSession
 from lims.files.uploads.handlers import partial_dir
@@ -251,10 +253,11 @@ def test_a_chunk_costs_the_same_few_queries_every_time(
     data = os.urandom(3 * 1000)
     uid = start(client, personas.dataset, "scan.dm4", data).json()["uid"]
     put_chunk(client, uid, data[:1000], 0, len(data))  # the first may warm caches
-    # token, session (with its dataset and project), the uploader's role, lock, update, the
-    # savepoint and its release; no reload of the dataset for the answer
+    # token, session (with its dataset and project), the uploader's role, the commit that does
+    # not wait for the disk, lock, update, the savepoint and its release; no reload of the
+    # dataset for the answer
     for n in (1, 2):
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             response = put_chunk(client, uid, data[n * 1000 : (n + 1) * 1000], n * 1000, len(data))
         assert response.json()["offset"] == (n + 1) * 1000
 
@@ -303,6 +306,36 @@ def test_chunks_lost_by_a_crash_of_the_host_are_asked_for_again(personas, api_cl
     assert done.json()["sha256"] == digest
 
 
+def test_a_chunks_commit_does_not_wait_for_the_disk(personas, api_client_for):
+    client = api_client_for(personas.contributor)
+    data = os.urandom(2000)
+    uid = start(client, personas.dataset, "scan.dm4", data).json()["uid"]
+    with CaptureQueriesContext(connection) as queries:
+        assert put_chunk(client, uid, data[:1000], 0, len(data)).status_code == 200
+    assert "SET LOCAL synchronous_commit TO OFF" in [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_chunk_whose_commit_the_database_lost_is_asked_for_again(personas, api_client_for):
+    """The database may lose a chunk's commit in a crash (it does not wait for the disk):
+    the row then says less than the partial file holds, and the client sends again from
+    where the row says, which makes the same file."""
+    client = api_client_for(personas.contributor)
+    data = os.urandom(3000)
+    digest = hashlib.sha256(data).hexdigest()
+    uid = start(client, personas.dataset, "scan.dm4", data, sha256=digest).json()["uid"]
+    for offset in (0, 1000):
+        assert put_chunk(client, uid, data[offset : offset + 1000], offset, 3000).status_code == 200
+    UploadSession.objects.filter(uid=uid).update(received=1000)  # the second commit, lost
+
+    assert client.get(f"{UPLOADS}{uid}/").json()["offset"] == 1000
+    onward = put_chunk(client, uid, data[2000:], 2000, 3000)
+    assert onward.status_code == 409 and onward.json()["offset"] == 1000
+    assert put_chunk(client, uid, data[1000:], 1000, 3000).json()["offset"] == 3000
+    done = client.post(f"{UPLOADS}{uid}/complete/")
+    assert done.status_code == 201, done.content
+    assert done.json()["sha256"] == digest
+
+
 def test_completing_after_a_crash_lost_the_tail_asks_for_it(personas, api_client_for):
     client = api_client_for(personas.contributor)
     data = os.urandom(2000)
@@ -322,7 +355,7 @@ def test_completing_after_a_crash_lost_the_tail_asks_for_it(personas, api_client
 def test_completion_makes_the_bytes_durable_before_it_records_them(
     personas, api_client_for, monkeypatch
 ):
-    """Chunks are not fsynced one by one (their writeback only starts): the completion fsyncs
+    """Chunks are not fsynced one by one (a helper syncs them as they come): the completion fsyncs
     the whole partial file, before the file is in the database."""
     client = api_client_for(personas.contributor)
     data = os.urandom(3000)

@@ -4,16 +4,20 @@ left in the partial folder, and a cut-off one leaves nothing at all."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from lims.files.models import InstrumentFile
+from lims.files.models import InstrumentFile, UploadSession
 from lims.files.uploads.handlers import partial_dir
-from lims.files.uploads.writeback import WRITEBACK_BYTES
+from lims.files.uploads.services import session_path
+from lims.files.uploads.writeback import WRITEBACK_BYTES, failure_marker
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +106,109 @@ def test_a_large_body_cut_off_leaves_nothing(personas, api_client_for, mode):
     assert "ended after" in response.json()["detail"]
     assert not InstrumentFile.objects.filter(dataset=personas.dataset).exists()
     assert sorted(p.name for p in partial_dir().iterdir() if p.is_file()) == []
+
+
+# A disk that fails. The helper thread that syncs an upload while it arrives is the one told
+# of a write error (Linux tells each open file once): the upload must still be refused.
+
+
+@pytest.fixture
+def failing_disk(monkeypatch) -> list[int]:
+    """fdatasync fails as a failing disk's does; an fsync after it has nothing more to say
+    (the error was reported to the helper's open file), so it passes, but only once a helper
+    has met the error. The descriptors fdatasync was asked for."""
+    asked: list[int] = []
+    real_fsync = os.fsync
+
+    def fdatasync(fd: int) -> None:
+        asked.append(fd)
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    def fsync(fd: int) -> None:
+        deadline = time.monotonic() + 10
+        while not asked and time.monotonic() < deadline:
+            time.sleep(0.01)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    monkeypatch.setattr(os, "fsync", fsync)
+    return asked
+
+
+@pytest.mark.parametrize("mode", ["raw", "multipart"])
+def test_an_upload_the_disk_failed_to_sync_is_refused_and_leaves_nothing(
+    personas, api_client_for, failing_disk, mode
+):
+    response = _send(api_client_for(personas.contributor), personas.dataset, os.urandom(SIZE), mode)
+    assert failing_disk  # the helper met the error
+    assert response.status_code == 500, response.content
+    assert response.json()["detail"] == (
+        f"The server could not write the upload to its disk ({os.strerror(errno.EIO)}); "
+        "nothing was kept, send it again later."
+    )
+    assert not InstrumentFile.objects.filter(dataset=personas.dataset).exists()
+    assert sorted(p.name for p in partial_dir().iterdir() if p.is_file()) == []
+
+
+def _session(client, dataset, data: bytes) -> UploadSession:
+    uid = client.post(
+        "/api/uploads/",
+        {"dataset": str(dataset.uid), "filename": "big.dm4", "size": len(data)},
+        format="json",
+    ).json()["uid"]
+    return UploadSession.objects.get(uid=uid)
+
+
+def _put(client, session: UploadSession, data: bytes, start: int, end: int):
+    return client.generic(
+        "PUT",
+        f"/api/uploads/{session.uid}/",
+        data[start:end],
+        content_type="application/octet-stream",
+        HTTP_CONTENT_RANGE=f"bytes {start}-{end - 1}/{len(data)}",
+    )
+
+
+def test_a_chunk_the_disk_failed_to_sync_after_its_answer_restarts_the_upload(
+    personas, api_client_for, monkeypatch, failing_disk
+):
+    data = os.urandom(SIZE)
+    client = api_client_for(personas.contributor)
+    session = _session(client, personas.dataset, data)
+    first = WRITEBACK_BYTES + 1000
+    # Answered once its bytes are the kernel's; the helper's sync fails after the answer.
+    assert _put(client, session, data, 0, first).status_code == 200
+    partial = session_path(session)
+    assert eventually(lambda: failure_marker(partial).exists())
+
+    onward = _put(client, session, data, first, len(data))
+    assert onward.status_code == 409, onward.content
+    assert onward.json()["offset"] == 0
+    assert "the upload was reset, send it again from the start" in onward.json()["detail"]
+    session.refresh_from_db()
+    assert session.received == 0 and partial.stat().st_size == 0
+    assert not failure_marker(partial).exists()
+
+    monkeypatch.undo()  # the disk works again: the client sends it all again
+    assert _put(client, session, data, 0, len(data)).status_code == 200
+    done = client.post(f"/api/uploads/{session.uid}/complete/")
+    assert done.status_code == 201, done.content
+    assert done.json()["sha256"] == hashlib.sha256(data).hexdigest()
+    with InstrumentFile.objects.get(uid=done.json()["uid"]).stored_file.open("rb") as handle:
+        assert handle.read() == data
+
+
+def test_completing_an_upload_the_disk_failed_to_sync_records_nothing(
+    personas, api_client_for, failing_disk
+):
+    data = os.urandom(SIZE)
+    client = api_client_for(personas.contributor)
+    session = _session(client, personas.dataset, data)
+    assert _put(client, session, data, 0, len(data)).status_code == 200
+
+    done = client.post(f"/api/uploads/{session.uid}/complete/")
+    assert done.status_code == 400, done.content
+    assert "the upload was reset, send it again from the start" in done.json()["detail"]
+    assert not InstrumentFile.objects.filter(dataset=personas.dataset).exists()
+    session.refresh_from_db()
+    assert session.received == 0 and session.status == "receiving"

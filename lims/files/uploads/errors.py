@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 from django.conf import settings
 
 
@@ -47,3 +49,14 @@ class UploadConflict(UploadError):
     def __init__(self, message: str, offset: int) -> None:
         self.offset = offset
         super().__init__(message)
+
+
+class UploadNotStored(UploadError):
+    """The server's disk refused the bytes (full, or failing): nothing of them is kept."""
+
+    def __init__(self, error: OSError) -> None:
+        self.status = 507 if error.errno in {errno.ENOSPC, errno.EDQUOT} else 500
+        super().__init__(
+            f"The server could not write the upload to its disk ({error.strerror or error}); "
+            "nothing was kept, send it again later."
+        )

@@ -28,7 +28,12 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from lims.core.http import IncompleteBody
-from lims.files.uploads.errors import UploadError, UploadTooLarge, max_upload_bytes
+from lims.files.uploads.errors import (
+    UploadError,
+    UploadNotStored,
+    UploadTooLarge,
+    max_upload_bytes,
+)
 from lims.files.uploads.writeback import WriteBehind
 
 CHUNK = 1024 * 1024
@@ -192,10 +197,14 @@ class HashingUploadHandler(FileUploadHandler):
         assert self.file is not None and self.writer is not None
         self.received += len(raw_data)
         if self.received > self.limit:
+            self.writer.abandon()
             self.file.close()
             raise UploadTooLarge(self.limit)
         self.sha.update(raw_data)  # in a helper thread, while this one writes
-        self.writer.write(raw_data)  # and the disk writes back what came before
+        try:
+            self.writer.write(raw_data)  # and another syncs what came before
+        except OSError as error:
+            raise UploadNotStored(error) from error
 
     def file_complete(self, file_size: int) -> StreamedUpload | None:
         assert self.file is not None and self.writer is not None
@@ -203,18 +212,25 @@ class HashingUploadHandler(FileUploadHandler):
             # RequestBodyMiddleware catches this first; this holds wherever a body comes from.
             self.discard()
             raise IncompleteBody(file_size, self.raw_length)
-        self.writer.durable()  # stored safely before anything is recorded
+        try:
+            self.writer.durable()  # stored safely before anything is recorded
+        except OSError as error:
+            raise UploadNotStored(error) from error
         self.file.seek(0)
         self.file.size = file_size
         self.file.sha256 = self.sha.hexdigest()
         return self.file
 
     def upload_interrupted(self) -> None:
+        if self.writer is not None:
+            self.writer.abandon()
         if self.file is not None:
             self.file.close()
 
     def discard(self) -> None:
         """Delete every temporary file of this request (its body was refused)."""
+        if self.writer is not None:
+            self.writer.abandon()
         for upload in self.files:
             upload.close()
         self.files = []

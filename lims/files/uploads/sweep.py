@@ -23,7 +23,8 @@ from lims.files.uploads.handlers import partial_dir
 
 log = logging.getLogger(__name__)
 
-SESSION_FILE = re.compile(r"session-(?P<uid>[0-9a-f-]{36})\.part")
+#: A session's partial file, or the marker of a failed sync beside it (see .writeback).
+SESSION_FILE = re.compile(r"session-(?P<uid>[0-9a-f-]{36})\.part(\.sync-failed)?")
 #: ``tempfile.NamedTemporaryFile``'s default prefix, then eight characters, then our suffix.
 REQUEST_FILE = re.compile(r"tmp[A-Za-z0-9_]{8}\.upload.*")
 

@@ -58,3 +58,15 @@ def test_the_daily_task_expires_idle_sessions_then_sweeps(personas):
     orphan = _file(f"session-{uuid.uuid4()}.part", b"left behind")
     assert expire_upload_sessions() == 0
     assert not orphan.exists()
+
+
+def test_a_failed_sync_marker_goes_with_its_orphaned_session(personas):
+    # a helper thread's marker (lims.files.uploads.writeback) outliving its session
+    receiving = upload_session_create(
+        dataset=personas.dataset, user=personas.contributor, filename="a.dm3", size=10
+    )
+    kept = _file(session_path(receiving).name + ".sync-failed", b"EIO")
+    orphan = _file(f"session-{uuid.uuid4()}.part.sync-failed", b"EIO")
+
+    assert partials_sweep(idle_for=dt.timedelta(days=1)) == Swept(files=1, bytes=3)
+    assert kept.exists() and not orphan.exists()

@@ -1,19 +1,57 @@
-"""Uploads written with the disk's writeback started as they arrive: same bytes, same place."""
+"""Uploads synced by a helper thread while they arrive: same bytes, same place, and every
+failure of that thread reaches whoever records the upload."""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
-import sys
+import threading
+from pathlib import Path
 
 import pytest
 
 from lims.files.uploads import writeback
-from lims.files.uploads.writeback import WRITEBACK_BYTES, WriteBehind
+from lims.files.uploads.writeback import (
+    WRITEBACK_BYTES,
+    WriteBehind,
+    durable_after_helpers,
+    failure_marker,
+    sync_failed,
+)
+from tests.waiting import eventually
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sync_file_range is Linux's")
-def test_linux_starts_the_writeback_while_writing():
-    assert writeback._start_writeback is not None
+def _helpers_alive() -> int:
+    return sum(t.name == "lims-fdatasync" and t.is_alive() for t in threading.enumerate())
+
+
+@pytest.fixture
+def syncs(monkeypatch) -> list[tuple[int, int]]:
+    """Every fdatasync: the file's inode and its size at the time."""
+    seen: list[tuple[int, int]] = []
+    real = os.fdatasync
+
+    def fdatasync(fd: int) -> None:
+        stat = os.fstat(fd)
+        seen.append((stat.st_ino, stat.st_size))
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    return seen
+
+
+@pytest.fixture
+def failing_syncs(monkeypatch) -> list[int]:
+    """fdatasync fails as a failing disk's does; the descriptors it was asked for."""
+    asked: list[int] = []
+
+    def fdatasync(fd: int) -> None:
+        asked.append(fd)
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    return asked
 
 
 def test_bytes_land_exactly_where_the_writes_go(tmp_path):
@@ -30,13 +68,116 @@ def test_bytes_land_exactly_where_the_writes_go(tmp_path):
     assert path.read_bytes() == b"keptkept" + b"".join(pieces)
 
 
-def test_a_failing_writeback_request_loses_nothing(tmp_path, monkeypatch):
-    # An odd file system may refuse sync_file_range (it returns -1): only the overlap is lost.
-    monkeypatch.setattr(writeback, "_start_writeback", lambda *args: -1)
-    data = os.urandom(WRITEBACK_BYTES + 1)
+def test_the_bytes_are_synced_while_more_still_arrive(tmp_path, syncs):
     path = tmp_path / "upload.bin"
     with path.open("wb") as handle:
         writer = WriteBehind(handle)
-        writer.write(data)
+        for _ in range(3):
+            writer.write(os.urandom(WRITEBACK_BYTES))
+        inode = os.fstat(handle.fileno()).st_ino
+        # Before the upload's end, a helper has synced at least the first window.
+        assert eventually(lambda: any(i == inode and size >= WRITEBACK_BYTES for i, size in syncs))
         writer.durable()
-    assert path.read_bytes() == data
+    assert eventually(lambda: _helpers_alive() == 0)
+
+
+def test_a_small_file_starts_no_helper(tmp_path, syncs):
+    path = tmp_path / "small.bin"
+    with path.open("wb") as handle:
+        writer = WriteBehind(handle)
+        writer.write(b"x" * (WRITEBACK_BYTES - 1))
+        writer.durable()  # its fsync alone
+    assert syncs == []
+    assert path.stat().st_size == WRITEBACK_BYTES - 1
+
+
+def test_a_failed_sync_is_raised_where_the_upload_is_made_durable(tmp_path, failing_syncs):
+    # Linux reports a writeback error once per open file: here the helper's, so it must
+    # reach the request that would otherwise record the upload as stored.
+    path = tmp_path / "upload.bin"
+    with path.open("wb") as handle:
+        writer = WriteBehind(handle)
+        writer.write(os.urandom(2 * WRITEBACK_BYTES))
+        assert eventually(lambda: len(failing_syncs) > 0)
+        with pytest.raises(OSError) as raised:
+            writer.durable()
+    assert raised.value.errno == errno.EIO
+
+
+def test_an_abandoned_upload_stops_its_helper(tmp_path):
+    path = tmp_path / "refused.bin"
+    with path.open("wb") as handle:
+        writer = WriteBehind(handle)
+        writer.write(os.urandom(2 * WRITEBACK_BYTES))
+        writer.abandon()
+    path.unlink()
+    assert eventually(lambda: _helpers_alive() == 0)
+
+
+def test_a_released_chunk_is_synced_to_its_end_after_the_request(tmp_path, syncs):
+    path = tmp_path / "session.part"
+    size = WRITEBACK_BYTES * 3 // 2
+    with path.open("wb") as handle:
+        writer = WriteBehind(handle, partial=path)
+        writer.write(os.urandom(size))
+        writer.release()  # the chunk is answered; its handle closes
+    inode = path.stat().st_ino
+    assert eventually(lambda: (inode, size) in syncs)
+    assert eventually(lambda: _helpers_alive() == 0)
+    assert sync_failed(path) == ""
+
+
+def test_a_released_chunks_failed_sync_is_left_beside_its_file(tmp_path, failing_syncs):
+    path = tmp_path / "session.part"
+    with path.open("wb") as handle:
+        writer = WriteBehind(handle, partial=path)
+        writer.write(os.urandom(WRITEBACK_BYTES + 1))
+        writer.release()
+    assert eventually(lambda: failure_marker(path).exists())
+    assert sync_failed(path) == os.strerror(errno.EIO)
+
+
+def test_the_completion_waits_for_a_helper_still_syncing(tmp_path):
+    path = tmp_path / "session.part"
+    path.write_bytes(b"bytes")
+    busy = os.open(path, os.O_RDONLY)  # stands for a helper in another process, mid-sync
+    fcntl.flock(busy, fcntl.LOCK_EX)
+    done = threading.Event()
+    waiter = threading.Thread(target=lambda: (durable_after_helpers(path), done.set()))
+    waiter.start()
+    try:
+        assert not done.wait(0.3)
+    finally:
+        fcntl.flock(busy, fcntl.LOCK_UN)
+        os.close(busy)
+    assert done.wait(10)
+    waiter.join()
+
+
+def test_no_marker_reads_as_no_failure(tmp_path: Path):
+    assert sync_failed(tmp_path / "session.part") == ""
+
+
+def test_the_next_chunk_adopts_the_helper_of_the_one_before(tmp_path, syncs, monkeypatch):
+    monkeypatch.setattr(writeback, "LINGER_SECONDS", 0.5)
+    assert eventually(lambda: _helpers_alive() == 0)  # none left by other tests
+    path = tmp_path / "session.part"
+    first, second = os.urandom(WRITEBACK_BYTES + 10), os.urandom(WRITEBACK_BYTES + 20)
+    with path.open("wb") as handle:
+        writer = WriteBehind(handle, partial=path)
+        writer.write(first)
+        writer.release()
+    helpers = {t for t in threading.enumerate() if t.name == "lims-fdatasync"}
+    assert len(helpers) == 1
+    with path.open("r+b") as handle:
+        handle.seek(len(first))
+        writer = WriteBehind(handle, len(first), partial=path)
+        writer.write(second)
+        writer.release()
+    # one helper went on with the second chunk, and synced it to its end
+    assert {t for t in threading.enumerate() if t.name == "lims-fdatasync"} <= helpers
+    inode = path.stat().st_ino
+    assert eventually(lambda: (inode, len(first) + len(second)) in syncs)
+    # with no third chunk it ends after waiting a moment
+    assert eventually(lambda: _helpers_alive() == 0, seconds=5)
+    assert path.read_bytes() == first + second
