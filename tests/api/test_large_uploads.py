@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from lims.files.models import InstrumentFile, UploadSession
 from lims.files.uploads.handlers import partial_dir
 from lims.files.uploads.services import session_path
-from lims.files.uploads.writeback import WRITEBACK_BYTES, failure_marker
+from lims.files.uploads.writeback import WRITEBACK_BYTES, WriteBehind, failure_marker
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +212,38 @@ def test_completing_an_upload_the_disk_failed_to_sync_records_nothing(
     assert not InstrumentFile.objects.filter(dataset=personas.dataset).exists()
     session.refresh_from_db()
     assert session.received == 0 and session.status == "receiving"
+
+
+def test_a_chunk_the_disk_had_no_room_for_keeps_what_it_stored(
+    personas, api_client_for, monkeypatch
+):
+    """The disk fills up in the middle of a chunk: a 507 says where to resume, and the file
+    completed later has the right bytes and SHA-256 (the running hash had seen the piece
+    the disk refused)."""
+    data = os.urandom(SIZE)
+    client = api_client_for(personas.contributor)
+    session = _session(client, personas.dataset, data)
+    real_write = WriteBehind.write
+    calls: list[int] = []
+
+    def write(self, piece: bytes) -> None:
+        calls.append(len(piece))
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_write(self, piece)
+
+    monkeypatch.setattr(WriteBehind, "write", write)
+    full = _put(client, session, data, 0, len(data))
+    assert full.status_code == 507, full.content
+    kept = calls[0]
+    assert full.json()["detail"] == (
+        f"The server could not write the upload to its disk ({os.strerror(errno.ENOSPC)}); "
+        f"the bytes before {kept} are kept, resume there later."
+    )
+    assert client.get(f"/api/uploads/{session.uid}/").json()["offset"] == kept
+
+    monkeypatch.undo()  # room again
+    assert _put(client, session, data, kept, len(data)).status_code == 200
+    done = client.post(f"/api/uploads/{session.uid}/complete/")
+    assert done.status_code == 201, done.content
+    assert done.json()["sha256"] == hashlib.sha256(data).hexdigest()

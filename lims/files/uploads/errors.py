@@ -52,11 +52,11 @@ class UploadConflict(UploadError):
 
 
 class UploadNotStored(UploadError):
-    """The server's disk refused the bytes (full, or failing): nothing of them is kept."""
+    """The server's disk refused the bytes (full, or failing); ``kept`` says what is kept."""
 
-    def __init__(self, error: OSError) -> None:
+    def __init__(self, error: OSError, kept: str = "nothing was kept, send it again later") -> None:
         self.status = 507 if error.errno in {errno.ENOSPC, errno.EDQUOT} else 500
         super().__init__(
             f"The server could not write the upload to its disk ({error.strerror or error}); "
-            "nothing was kept, send it again later."
+            f"{kept}."
         )

@@ -39,7 +39,13 @@ from lims.files.ingest.register import digest_path
 from lims.files.ingest.services import IngestOutcome, file_ingest
 from lims.files.models import UploadSession, UploadStatus
 from lims.files.uploads import multipart
-from lims.files.uploads.errors import UploadConflict, UploadError, UploadTooLarge, max_upload_bytes
+from lims.files.uploads.errors import (
+    UploadConflict,
+    UploadError,
+    UploadNotStored,
+    UploadTooLarge,
+    max_upload_bytes,
+)
 from lims.files.uploads.handlers import CHUNK, BackgroundHasher, partial_dir
 from lims.files.uploads.protocol import ChunkRange
 from lims.files.uploads.writeback import (
@@ -172,12 +178,18 @@ def _restart_if_unsynced(session: UploadSession, path: Path) -> str:
     can say): nothing received, the file emptied. The failure, or "" when there was none."""
     failure = sync_failed(path)
     if failure:
-        session.received = 0
-        session.save(update_fields=["received", "updated_at"])
-        _session_hashers.drop(str(session.uid))
-        path.write_bytes(b"")
-        failure_marker(path).unlink(missing_ok=True)
+        _session_restart(session, path)
     return failure
+
+
+def _session_restart(session: UploadSession, path: Path) -> None:
+    """Start a locked, local session over: nothing received, no running hash, the partial
+    file emptied and no failure marker beside it."""
+    session.received = 0
+    session.save(update_fields=["received", "updated_at"])
+    _session_hashers.drop(str(session.uid))
+    path.write_bytes(b"")
+    failure_marker(path).unlink(missing_ok=True)
 
 
 def _unsynced_message(failure: str) -> str:
@@ -281,6 +293,7 @@ def upload_session_append(
             )
         written = 0
         interrupted: Exception | None = None
+        disk_error: OSError | None = None
         key = str(session.uid)
         hasher = _session_hashers.take(key, offset, path) if path.exists() else None
         with path.open("r+b" if path.exists() else "wb") as handle:
@@ -298,16 +311,27 @@ def upload_session_append(
                         break
                     if hasher is not None:
                         hasher.update(data)
-                    writer.write(data)
+                    try:
+                        writer.write(data)
+                    except OSError as exc:
+                        disk_error = exc
+                        if hasher is not None:  # it has seen bytes the file does not hold:
+                            hasher.release()  # the completion hashes the file instead
+                            hasher = None
+                        break
                     written += len(data)
             except (OSError, UnreadablePostError, IncompleteBody) as exc:
-                interrupted = exc
+                interrupted = exc  # the client's connection, not the disk
             writer.release()  # synced as it came, the rest now; completion makes it durable
         session.received = offset + written
         multipart.parts_send(session, path)
         session.save(update_fields=["received", "store_upload", "updated_at"])
         if hasher is not None:
             _session_hashers.put(key, session.received, path, hasher)
+    if disk_error is not None:
+        raise UploadNotStored(
+            disk_error, f"the bytes before {session.received} are kept, resume there later"
+        ) from disk_error
     if interrupted is not None or written < length:
         raise UploadError(
             f"The chunk was interrupted after {written} of {length} bytes; "
@@ -330,10 +354,7 @@ def _session_digest(session: UploadSession, path: Path) -> tuple[str, int, str]:
         )
     if not session.sha256 or sha256 == session.sha256:
         return sha256, size, ""
-    # Start over: the bytes are wrong somewhere, and nobody can say where.
-    session.received = 0
-    session.save(update_fields=["received", "updated_at"])
-    path.write_bytes(b"")
+    _session_restart(session, path)  # the bytes are wrong somewhere, nobody can say where
     return (
         sha256,
         size,
