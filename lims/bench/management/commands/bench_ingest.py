@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import signal
-import statistics
 import sys
 import uuid
 from pathlib import Path
@@ -25,6 +24,7 @@ from lims.accounts.services import api_token_create
 from lims.bench.bulk import bulk_extract, bulk_import, generate_tree
 from lims.bench.client import MB, BenchError, Client
 from lims.bench.ingest import Bench, project_delete_with_bytes, throughput, upload_speed
+from lims.bench.rounds import counts_parse, in_turn, median_run, ratio
 from lims.files.ingest.folders import DEFAULT_EXCLUDES
 from lims.projects.services import project_create
 
@@ -144,52 +144,37 @@ class Command(BaseCommand):
         return figures
 
     def _throughput(self, bench: Bench, folder: Path, options: dict[str, Any]) -> dict[str, Any]:
-        counts = [int(n) for n in str(options["workers"]).split(",") if n.strip()]
-        # Taken in turn (1, 2, 1, 2…), so that neither count has the cold caches or a burst
-        # of the machine's other load to itself; each count's median run is compared.
-        runs: dict[int, list[dict[str, Any]]] = {n_workers: [] for n_workers in counts}
-        for _ in range(max(1, options["worker_rounds"])):
-            for n_workers in counts:
-                runs[n_workers].append(
-                    throughput(
-                        bench,
-                        folder,
-                        n_workers,
-                        repeat=options["repeat"],
-                        timeout_s=options["timeout"],
-                        excludes=(*DEFAULT_EXCLUDES, *options["exclude"]),
-                    )
-                )
-        figures: dict[str, Any] = {}
-        for n_workers, results in runs.items():
-            by_speed = sorted(results, key=lambda r: r["files_per_s"])
-            figures[f"workers={n_workers}"] = {
-                **by_speed[len(by_speed) // 2],
-                "files_per_s": statistics.median(r["files_per_s"] for r in results),
-                "files_per_s_warm": _median(r["files_per_s_warm"] for r in results),
-                "rounds": [r["files_per_s"] for r in results],
-            }
+        counts = counts_parse(options["workers"])
+        runs = in_turn(
+            counts,
+            options["worker_rounds"],
+            lambda n_workers, _round: throughput(
+                bench,
+                folder,
+                n_workers,
+                repeat=options["repeat"],
+                timeout_s=options["timeout"],
+                excludes=(*DEFAULT_EXCLUDES, *options["exclude"]),
+            ),
+        )
+        figures: dict[str, Any] = {
+            f"workers={n_workers}": median_run(results, "files_per_s", also=["files_per_s_warm"])
+            for n_workers, results in runs.items()
+        }
         base = figures[f"workers={counts[0]}"] if counts else {}
         for n_workers in counts[1:]:
             current = figures[f"workers={n_workers}"]
-            speedup = round(current["files_per_s"] / base["files_per_s"], 2)
+            speedup = ratio(current["files_per_s"], base["files_per_s"])
             figures[f"speedup {n_workers} vs {counts[0]}"] = speedup
-            warm, warm_base = current["files_per_s_warm"], base["files_per_s_warm"]
-            warm_speedup = round(warm / warm_base, 2) if warm and warm_base else None
+            warm_speedup = ratio(current["files_per_s_warm"], base["files_per_s_warm"])
             figures[f"speedup {n_workers} vs {counts[0]} (warm)"] = warm_speedup
             pairs = [
-                round(r["files_per_s"] / b["files_per_s"], 2)
+                ratio(r["files_per_s"], b["files_per_s"])
                 for r, b in zip(runs[n_workers], runs[counts[0]], strict=True)
             ]
             self.stdout.write(
-                f"Speed-up {n_workers} vs {counts[0]} worker(s): {speedup:.2f}x "
+                f"Speed-up {n_workers} vs {counts[0]} worker(s): {speedup}x "
                 f"({warm_speedup}x once warm)"
                 + (f"; the rounds' pairs {pairs}" if len(pairs) > 1 else "")
             )
         return figures
-
-
-def _median(values: Any) -> float | None:
-    """The median of the values that are there (None when none is)."""
-    present = [v for v in values if v is not None]
-    return statistics.median(present) if present else None

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import statistics
 import sys
 import uuid
 from pathlib import Path
@@ -25,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from lims.accounts.models import User
 from lims.bench.client import BenchError
 from lims.bench.ingest import project_delete_with_bytes
+from lims.bench.rounds import counts_parse, in_turn, median_run, ratio
 from lims.bench.scale import copies_tree, hosts_throughput, web_throughput
 from lims.files.ingest.folders import DEFAULT_EXCLUDES
 from lims.files.models import ExtractionStatus, InstrumentFile
@@ -100,37 +100,33 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(figures, indent=2))
 
     def _hosts(self, tree: Path, project: Any, user: User, options: dict[str, Any]) -> dict:
-        counts = [int(n) for n in str(options["hosts"]).split(",") if n.strip()]
-        # Taken in turn, so that neither count has the cold caches or a neighbour's burst
-        # of load to itself; each count's median run is compared.
-        runs: dict[int, list[dict[str, Any]]] = {n_hosts: [] for n_hosts in counts}
-        for round_ in range(max(1, options["rounds"])):
-            for n_hosts in counts:
-                runs[n_hosts].append(
-                    hosts_throughput(
-                        tree=tree,
-                        n_hosts=n_hosts,
-                        project=project,
-                        user=user,
-                        media_root=Path(settings.MEDIA_ROOT),
-                        timeout_s=options["timeout"],
-                        say=self.stdout.write,
-                        label=f" round {round_ + 1:02d}",
-                    )
-                )
-        figures: dict[str, Any] = {}
-        for n_hosts, results in runs.items():
-            figures[f"hosts={n_hosts}"] = {
-                **results[len(results) // 2],
-                "files_per_s": statistics.median(r["files_per_s"] for r in results),
-                "worker_files_per_s": statistics.median(r["worker_files_per_s"] for r in results),
+        counts = counts_parse(options["hosts"])
+        runs = in_turn(
+            counts,
+            options["rounds"],
+            lambda n_hosts, round_: hosts_throughput(
+                tree=tree,
+                n_hosts=n_hosts,
+                project=project,
+                user=user,
+                media_root=Path(settings.MEDIA_ROOT),
+                timeout_s=options["timeout"],
+                say=self.stdout.write,
+                label=f" round {round_ + 1:02d}",
+            ),
+        )
+        figures: dict[str, Any] = {
+            f"hosts={n_hosts}": {
+                **median_run(results, "files_per_s", also=["worker_files_per_s"]),
                 "runs": results,
             }
+            for n_hosts, results in runs.items()
+        }
         base = figures[f"hosts={counts[0]}"] if counts else None
         for n_hosts in counts[1:]:
             current = figures[f"hosts={n_hosts}"]
             for key in ("files_per_s", "worker_files_per_s"):
-                factor = round(current[key] / base[key], 2) if base and base[key] else None
+                factor = ratio(current[key], base[key]) if base else None
                 figures[f"scaling {n_hosts} vs {counts[0]} ({key})"] = factor
                 self.stdout.write(f"Scaling {n_hosts} vs {counts[0]} host(s), {key}: {factor}x")
         return figures
