@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import threading
 from pathlib import Path
@@ -63,6 +64,10 @@ def durable_after_helpers(path: Path) -> None:
     """Wait for the helper threads still syncing ``path`` (in any process of this host: they
     hold a lock on it while they sync), then fsync it: on disk when this returns. Check
     :func:`sync_failed` afterwards: an error a helper saw is not reported here again."""
+    waiting = _lingering_take(failure_marker(path))
+    if waiting is not None:  # this process's helper, waiting for a chunk that won't come
+        waiting.stop()
+        waiting.join()  # after the sync in progress, if any; the fsync does the rest
     descriptor = os.open(path, os.O_RDONLY)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
@@ -82,7 +87,9 @@ class _Syncer:
     it waits ``linger`` seconds for the next chunk of the same upload to :meth:`adopt` it:
     one helper per upload, whose syncs grow with the pace of the bytes, instead of one per
     chunk, each with its own first small sync (each sync costs the disk a journal commit
-    and a cache flush, whatever its size).
+    and a cache flush, whatever its size). Less than :data:`WRITEBACK_BYTES` left unsynced
+    waits with it for the next chunk's bytes; nobody adopting it in time, it syncs them and
+    ends.
     """
 
     def __init__(
@@ -96,6 +103,8 @@ class _Syncer:
         self._stopping = False  # stop after the sync in progress
         self._released = False  # sync up to the target, then wait to be adopted
         self._done = False  # the thread ends (or has ended): it cannot be adopted
+        self._expired = False  # released and not adopted in time: sync the rest and end
+        self._adoptions = 0  # a waiting helper wakes at an adoption, even one released since
         self.error: OSError | None = None
         self._thread = threading.Thread(target=self._run, name="lims-fdatasync", daemon=True)
         self._thread.start()
@@ -124,9 +133,11 @@ class _Syncer:
         with self._condition:
             if self._done or self._stopping or self.error is not None:
                 return False
-            self._released = False
+            self._released = self._expired = False
+            self._adoptions += 1
             self._target = offset
             self._synced = min(self._synced, offset)
+            self._condition.notify()
             return True
 
     def join(self) -> None:
@@ -140,15 +151,26 @@ class _Syncer:
                     self._done = True
                     return None
                 behind = self._target - self._synced
-                if behind >= WRITEBACK_BYTES or (self._released and behind > 0):
+                if behind >= WRITEBACK_BYTES:
                     return self._target
                 if not self._released:
                     self._condition.wait()
-                elif not self._condition.wait_for(
-                    lambda: not self._released or self._stopping, timeout=self._linger
-                ):
+                    continue
+                # Released: the last few MiB wait for the next chunk's bytes to join them
+                # (one flush, not one per small chunk), unless nobody adopts it in time.
+                if self._expired or not self._linger:
+                    if behind > 0:
+                        return self._target
                     self._done = True
                     return None
+                if not self._condition.wait_for(
+                    functools.partial(self._adopted_since, self._adoptions), timeout=self._linger
+                ):
+                    self._expired = True  # no next chunk came: sync the rest, then end
+
+    def _adopted_since(self, adoptions: int) -> bool:
+        """Adopted (or stopped) since ``adoptions`` were counted; the lock is held."""
+        return self._adoptions != adoptions or self._stopping
 
     def _run(self) -> None:
         try:
@@ -236,10 +258,15 @@ class WriteBehind:
         self._told = self._written
 
     def release(self) -> None:
-        """Flush Python's buffer and let the helper sync what is left, without waiting for
-        it: a chunk's bytes are on their way to the disk when it is answered. The helper then
-        waits a moment for the upload's next chunk (:data:`LINGER_SECONDS`)."""
+        """Flush Python's buffer and hand what is left to the helper, without waiting for
+        it; the helper then waits a moment for the upload's next chunk
+        (:data:`LINGER_SECONDS`). A chunk smaller than :data:`WRITEBACK_BYTES` starts one
+        too: without it, chunks that small were never synced until the completion's fsync,
+        which then had the whole file to flush (0.3 s per GB on a fast disk, 1 s on a slow
+        one)."""
         self._handle.flush()
+        if self._syncer is None and self._marker is not None and self._written > self._told:
+            self._syncer = _Syncer(self._handle.fileno(), self._told, self._marker, LINGER_SECONDS)
         if self._syncer is not None:
             self._syncer.advance(self._written)
             self._syncer.release()

@@ -181,3 +181,40 @@ def test_the_next_chunk_adopts_the_helper_of_the_one_before(tmp_path, syncs, mon
     # with no third chunk it ends after waiting a moment
     assert eventually(lambda: _helpers_alive() == 0, seconds=5)
     assert path.read_bytes() == first + second
+
+
+def test_chunks_smaller_than_a_window_are_synced_before_the_completion(
+    tmp_path, syncs, monkeypatch
+):
+    """Chunks of a few MiB each start no helper of their own: their bytes wait together in
+    one helper, which syncs them once a window has come (not one flush per chunk), and the
+    rest when no next chunk comes."""
+    monkeypatch.setattr(writeback, "LINGER_SECONDS", 0.3)
+    assert eventually(lambda: _helpers_alive() == 0)
+    path = tmp_path / "session.part"
+    chunk = WRITEBACK_BYTES // 3 + 1  # three make a window
+    path.write_bytes(b"")
+    for n in range(4):
+        with path.open("r+b") as handle:
+            handle.seek(n * chunk)
+            writer = WriteBehind(handle, n * chunk, partial=path)
+            writer.write(os.urandom(chunk))
+            writer.release()
+    inode = path.stat().st_ino
+    assert eventually(lambda: (inode, 4 * chunk) in syncs, seconds=5)  # the rest: no 5th chunk
+    assert 1 <= len(syncs) <= 2  # not one flush per chunk
+    assert syncs[0][1] >= 3 * chunk
+    assert eventually(lambda: _helpers_alive() == 0, seconds=5)
+
+
+def test_the_completion_stops_a_helper_waiting_for_another_chunk(tmp_path, syncs):
+    assert eventually(lambda: _helpers_alive() == 0)
+    path = tmp_path / "session.part"
+    with path.open("wb") as handle:
+        writer = WriteBehind(handle, partial=path)
+        writer.write(os.urandom(1024))
+        writer.release()
+    assert _helpers_alive() == 1  # it lingers, its kilobyte not yet synced
+    durable_after_helpers(path)
+    assert _helpers_alive() == 0
+    assert syncs == []  # the completion's own fsync made the kilobyte durable
