@@ -101,7 +101,7 @@ class _Syncer:
         self._condition = threading.Condition()
         self._target = self._synced = synced
         self._stopping = False  # stop after the sync in progress
-        self._released = False  # sync up to the target, then wait to be adopted
+        self._released = False  # the writer is done: wait to be adopted (a full window synced)
         self._done = False  # the thread ends (or has ended): it cannot be adopted
         self._expired = False  # released and not adopted in time: sync the rest and end
         self._adoptions = 0  # a waiting helper wakes at an adoption, even one released since
