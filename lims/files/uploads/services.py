@@ -322,7 +322,7 @@ def upload_session_append(
                     written += len(data)
             except (OSError, UnreadablePostError, IncompleteBody) as exc:
                 interrupted = exc  # the client's connection, not the disk
-            writer.release()  # synced as it came, the rest now; completion makes it durable
+            writer.release()  # synced as it came, the rest with the next chunk or at completion
         session.received = offset + written
         multipart.parts_send(session, path)
         session.save(update_fields=["received", "store_upload", "updated_at"])

@@ -218,3 +218,23 @@ def test_the_completion_stops_a_helper_waiting_for_another_chunk(tmp_path, syncs
     durable_after_helpers(path)
     assert _helpers_alive() == 0
     assert syncs == []  # the completion's own fsync made the kilobyte durable
+
+
+def test_a_waiting_helper_wakes_when_the_next_chunks_fill_a_window(tmp_path, syncs, monkeypatch):
+    """Each small chunk is adopted and released again before the helper looks: it must
+    still wake and sync the window then, not when its wait for a next chunk runs out."""
+    monkeypatch.setattr(writeback, "LINGER_SECONDS", 60)
+    assert eventually(lambda: _helpers_alive() == 0)
+    path = tmp_path / "session.part"
+    chunk = WRITEBACK_BYTES // 3 + 1  # three make a window
+    path.write_bytes(b"")
+    for n in range(3):
+        with path.open("r+b") as handle:
+            handle.seek(n * chunk)
+            writer = WriteBehind(handle, n * chunk, partial=path)
+            writer.write(os.urandom(chunk))
+            writer.release()
+    inode = path.stat().st_ino
+    assert eventually(lambda: (inode, 3 * chunk) in syncs, seconds=5)
+    durable_after_helpers(path)  # the completion: the helper stops without waiting a minute
+    assert _helpers_alive() == 0
