@@ -134,6 +134,7 @@ def test_a_released_chunks_failed_sync_is_left_beside_its_file(tmp_path, failing
         writer.write(os.urandom(WRITEBACK_BYTES + 1))
         writer.release()
     assert eventually(lambda: failure_marker(path).exists())
+    durable_after_helpers(path)  # as the completion does: the marker is written under the lock
     assert sync_failed(path) == os.strerror(errno.EIO)
 
 
@@ -183,28 +184,37 @@ def test_the_next_chunk_adopts_the_helper_of_the_one_before(tmp_path, syncs, mon
     assert path.read_bytes() == first + second
 
 
+#: A chunk under the window: three of them make one.
+SMALL_CHUNK = WRITEBACK_BYTES // 3 + 1
+
+
+def _small_chunks(path: Path, count: int) -> None:
+    """``count`` chunks of :data:`SMALL_CHUNK`, each in its own request, as a session sends
+    them: a handle and a writer each, released at the chunk's end."""
+    path.write_bytes(b"")
+    for n in range(count):
+        with path.open("r+b") as handle:
+            handle.seek(n * SMALL_CHUNK)
+            writer = WriteBehind(handle, n * SMALL_CHUNK, partial=path)
+            writer.write(os.urandom(SMALL_CHUNK))
+            writer.release()
+
+
 def test_chunks_smaller_than_a_window_are_synced_before_the_completion(
     tmp_path, syncs, monkeypatch
 ):
     """Chunks of a few MiB each start no helper of their own: their bytes wait together in
     one helper, which syncs them once a window has come (not one flush per chunk), and the
     rest when no next chunk comes."""
-    monkeypatch.setattr(writeback, "LINGER_SECONDS", 0.3)
+    monkeypatch.setattr(writeback, "LINGER_SECONDS", 1.5)
     assert eventually(lambda: _helpers_alive() == 0)
     path = tmp_path / "session.part"
-    chunk = WRITEBACK_BYTES // 3 + 1  # three make a window
-    path.write_bytes(b"")
-    for n in range(4):
-        with path.open("r+b") as handle:
-            handle.seek(n * chunk)
-            writer = WriteBehind(handle, n * chunk, partial=path)
-            writer.write(os.urandom(chunk))
-            writer.release()
+    _small_chunks(path, 4)
     inode = path.stat().st_ino
-    assert eventually(lambda: (inode, 4 * chunk) in syncs, seconds=5)  # the rest: no 5th chunk
+    assert eventually(lambda: (inode, 4 * SMALL_CHUNK) in syncs)  # the rest: no 5th chunk
     assert 1 <= len(syncs) <= 2  # not one flush per chunk
-    assert syncs[0][1] >= 3 * chunk
-    assert eventually(lambda: _helpers_alive() == 0, seconds=5)
+    assert syncs[0][1] >= 3 * SMALL_CHUNK
+    assert eventually(lambda: _helpers_alive() == 0)
 
 
 def test_the_completion_stops_a_helper_waiting_for_another_chunk(tmp_path, syncs):
@@ -226,15 +236,10 @@ def test_a_waiting_helper_wakes_when_the_next_chunks_fill_a_window(tmp_path, syn
     monkeypatch.setattr(writeback, "LINGER_SECONDS", 60)
     assert eventually(lambda: _helpers_alive() == 0)
     path = tmp_path / "session.part"
-    chunk = WRITEBACK_BYTES // 3 + 1  # three make a window
-    path.write_bytes(b"")
-    for n in range(3):
-        with path.open("r+b") as handle:
-            handle.seek(n * chunk)
-            writer = WriteBehind(handle, n * chunk, partial=path)
-            writer.write(os.urandom(chunk))
-            writer.release()
-    inode = path.stat().st_ino
-    assert eventually(lambda: (inode, 3 * chunk) in syncs, seconds=5)
-    durable_after_helpers(path)  # the completion: the helper stops without waiting a minute
+    try:
+        _small_chunks(path, 3)
+        inode = path.stat().st_ino
+        assert eventually(lambda: (inode, 3 * SMALL_CHUNK) in syncs, seconds=5)
+    finally:
+        durable_after_helpers(path)  # the completion: the helper stops, no minute's wait
     assert _helpers_alive() == 0
